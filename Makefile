@@ -1,0 +1,42 @@
+# Two commands from a clean clone (Python 3.11+ and make):
+#   make report   set up .venv, build the quarterly pack for Portsmouth from the bundled data
+#   make test     set up .venv, run every test
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.cdp-installed
+AREA   ?= E06000044
+QUARTER ?= latest
+
+.PHONY: report test lint format docs benchmark clean setup
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+report: $(STAMP)
+	$(BIN)/cdp-analysis run --area $(AREA) --quarter $(QUARTER)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+docs: $(STAMP)
+	$(BIN)/mkdocs build --strict
+
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
