@@ -23,7 +23,9 @@ def default_output_dir() -> Path:
     env = os.environ.get("CDP_OUTPUT_DIR")
     if env:
         return Path(env)
-    return PROJECT_ROOT / "outputs" if (PROJECT_ROOT / "outputs").is_dir() else Path.cwd() / "outputs"
+    return (
+        PROJECT_ROOT / "outputs" if (PROJECT_ROOT / "outputs").is_dir() else Path.cwd() / "outputs"
+    )
 
 
 def notebooks_dir() -> Path:
