@@ -407,11 +407,11 @@ def _require_columns(found, required: list[str], file: Path | None, kind: str) -
     for col in missing:
         hint = by_norm.get(_norm(col))
         if hint is not None:
-            msg = f"column '{col}' is missing; '{hint}' looks like it renamed (case or spacing)"
+            msg = f"column '{col}' is missing; '{hint}' looks like the same column renamed (it differs only in case or spacing)"
         else:
             close = difflib.get_close_matches(col, found, n=1, cutoff=0.8)
             msg = f"column '{col}' is missing" + (
-                f"; '{close[0]}' may be it renamed" if close else ""
+                f"; '{close[0]}' may be the same column renamed" if close else ""
             )
         problems.append(Problem(msg, rows=[1]))
     problems.append(Problem(f"columns found: {found}"))
