@@ -1,0 +1,145 @@
+"""Comparator bar chart: the area, its comparators and England as horizontal bars with 95%
+confidence intervals, sorted by value."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..tidy import ENGLAND
+from . import palette
+from .figure import Figure, caption_text, finish, new_figure, styled
+from .inputs import (
+    any_synthetic,
+    england_mask,
+    no_duplicates,
+    no_rows,
+    require_columns,
+    single_value,
+)
+from .units import POLARITY_WORDS, format_interval, format_value, measure_info, ordinal
+
+WHERE = "comparator_chart"
+
+
+def comparator_chart(
+    data: pd.DataFrame,
+    area_code: str,
+    *,
+    comparator_codes: Sequence[str] | None = None,
+    include_england: bool = True,
+    measure: Any = None,
+    title: str | None = None,
+    synthetic: bool | None = None,
+) -> Figure:
+    """Horizontal bars for the area, its comparators (``comparator_codes``; default every
+    other non-England row) and England, highest at the top, whiskers for the 95% interval.
+
+    ``data``: tidy rows of one indicator and one period. The title gives the area's rank
+    among the areas shown (best first: highest when higher is better, lowest when lower is
+    better). Comparators with no row or no value are named in the alt text and caption.
+    """
+    require_columns(
+        data,
+        [
+            "indicator_id",
+            "area_code",
+            "area_name",
+            "period_label",
+            "value",
+            "lower_95",
+            "upper_95",
+            "source",
+        ],
+        WHERE,
+    )
+    single_value(data, "indicator_id", WHERE, "pass one indicator's rows")
+    m = measure_info(measure, data)
+    unit = m.unit
+    codes = data["area_code"].astype(str)
+    is_eng = england_mask(data)
+    if comparator_codes is None:
+        wanted = ~is_eng & (codes != area_code)
+        if "area_type" in data:
+            wanted &= data["area_type"].astype(str) != "Region"
+        comparator_codes = codes[wanted].tolist()
+    comparator_codes = [c for c in comparator_codes if c != area_code]
+    chosen = codes.isin([area_code, *comparator_codes]) | (is_eng & include_england)
+    rows = data[chosen]
+    if not (rows["area_code"].astype(str) == area_code).any():
+        raise no_rows(WHERE, f"area {area_code}", "area_code", area_code, "include the area's row")
+    period = single_value(rows, "period_label", WHERE, "pass one period's rows")
+    no_duplicates(rows, ["area_code"], WHERE, "pass one row per area (one sex/age/category)")
+    absent = sorted(set(comparator_codes) - set(rows["area_code"].astype(str)))
+
+    higher_best = m.polarity != "lower_is_better"
+    rows = rows.sort_values("value", ascending=False, na_position="last", kind="stable")
+    me = (rows["area_code"].astype(str) == area_code).to_numpy()
+    eng = england_mask(rows).to_numpy()
+    areas = rows[~eng]
+    ranked = areas["value"].rank(ascending=not higher_best, method="min")
+    my_value = float(rows.loc[me, "value"].iloc[0])
+    name = str(rows.loc[me, "area_name"].iloc[0])
+    n = int(areas["value"].notna().sum())
+    no_value = areas.loc[areas["value"].isna(), "area_name"].astype(str).tolist()
+    word = "highest" if higher_best else "lowest"
+    if pd.isna(my_value):
+        finding = f"no value for {period}"
+    else:
+        finding = f"{ordinal(int(ranked[areas['area_code'].astype(str) == area_code].iloc[0]))} {word} of {n} areas"
+    if title is None:
+        title = f"{m.label} in {name}: {finding} ({period})"
+    synthetic = any_synthetic([rows], synthetic)
+
+    v = rows["value"].to_numpy(float)
+    lo, hi = rows["lower_95"].to_numpy(float), rows["upper_95"].to_numpy(float)
+    y = np.arange(len(rows))
+    labels = np.where(eng, ENGLAND, rows["area_name"].astype(str).to_numpy())
+    colours = np.where(me, palette.AREA, np.where(eng, "white", palette.OTHER_AREAS))
+    with styled():
+        fig, ax = new_figure(8, 1.4 + 0.32 * len(rows))
+        bars = ax.barh(
+            y, np.nan_to_num(v), color=colours, edgecolor=np.where(eng, "black", "none"), height=0.7
+        )
+        for bar in np.asarray(bars.patches, dtype=object)[eng]:
+            bar.set_hatch("//")
+        ci = ~np.isnan(lo) & ~np.isnan(hi) & ~np.isnan(v)
+        ax.errorbar(
+            v[ci], y[ci], xerr=[v[ci] - lo[ci], hi[ci] - v[ci]], fmt="none", ecolor="black",
+            elinewidth=1, capsize=3,
+        )  # fmt: skip
+        for yi in y[np.isnan(v)]:
+            ax.text(0, yi, " no value", va="center", fontsize=8.5, color="#333333")
+        ax.set_yticks(y, labels)
+        ax.get_yticklabels()[int(np.flatnonzero(me)[0])].set_fontweight("bold")
+        ax.set_ylim(len(rows) - 0.5, -0.5)
+        ax.set_xlabel(f"{m.axis_label} (whiskers: 95% confidence interval)")
+        ax.grid(True, axis="x")
+        ax.grid(False, axis="y")
+        finish(fig, title, synthetic=synthetic)
+
+    my_row = rows[me].iloc[0]
+    alt = (
+        f"Horizontal bar chart of {m.name or m.label} in {period} for {name}, "
+        f"{len(areas) - 1} comparator areas{' and England' if eng.any() else ''}, sorted from highest "
+        f"to lowest, with 95% confidence intervals. {name} is highlighted: "
+        f"{format_value(my_value, unit)}{format_interval(my_row['lower_95'], my_row['upper_95'], unit)}, "
+        f"{finding}."
+    )
+    if eng.any():
+        alt += f" England: {format_value(rows.loc[eng, 'value'].iloc[0], unit)}."
+    alt += f" {POLARITY_WORDS.get(m.polarity, '')}"
+    notes = []
+    if no_value:
+        notes.append(f"No value for: {', '.join(no_value)}.")
+    if absent:
+        notes.append(f"Not in the data: {', '.join(absent)}.")
+    alt += " " + " ".join(notes)
+    caption = caption_text(
+        rows["source"], period, "Whiskers: 95% confidence intervals. " + " ".join(notes)
+    )
+    cols = ("area_name", "period_label", "value", "lower_95", "upper_95", "value_note")
+    return Figure(fig, " ".join(alt.split()), caption, rows.reset_index(drop=True), title, cols)
