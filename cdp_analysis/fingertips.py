@@ -407,7 +407,10 @@ def _require_columns(found, required: list[str], file: Path | None, kind: str) -
     for col in missing:
         hint = by_norm.get(_norm(col))
         if hint is not None:
-            msg = f"column '{col}' is missing; '{hint}' looks like the same column renamed (it differs only in case or spacing)"
+            msg = (
+                f"column '{col}' is missing; '{hint}' looks like the same column renamed "
+                "(it differs only in case or spacing)"
+            )
         else:
             close = difflib.get_close_matches(col, found, n=1, cutoff=0.8)
             msg = f"column '{col}' is missing" + (

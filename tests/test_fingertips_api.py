@@ -6,8 +6,12 @@ export in tests/fixtures, with a byte-order mark as the API sends it.
 
 from __future__ import annotations
 
+import argparse
 import csv
+import hashlib
 import io
+import json
+import shutil
 import socket
 import threading
 import time
@@ -288,3 +292,68 @@ def test_synthetic_answer_rows_are_marked(server, tmp_path):
     server.script = [Answer(body)]
     df = _client(server, tmp_path).fetch([90244])
     assert tidy.is_synthetic(df["source"]).all()
+
+
+# --------------------------------------------------------------------------- fetch command
+
+
+def _run_fetch(argv: list[str]) -> int:
+    from cdp_analysis.commands import fetch
+
+    parser = argparse.ArgumentParser()
+    fetch.add_arguments(parser)
+    return fetch.main(parser.parse_args(argv))
+
+
+def test_fetch_command_writes_csv_and_provenance(server, tmp_path, capsys):
+    server.script = [lambda ids: Answer(_rows_for(ids))]
+    data = tmp_path / "data"
+    argv = ["--data", str(data), "--base-url", server.url, "--indicators", "90245", "90244"]
+    assert _run_fetch(argv) == 0
+    written = sorted((data / "fingertips").iterdir())
+    assert [p.suffix for p in written] == [".csv", ".json"]
+    csv_path, meta_path = written
+    assert csv_path.name.startswith("fingertips_api_20")
+    raw = csv_path.read_bytes()
+    assert raw.startswith(BOM) and raw[3:] == _rows_for(["90244", "90245"])[3:]
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    assert meta["indicator_ids_received"] == ["90244", "90245"]
+    assert meta["rows"] == 4
+    assert meta["csv_sha256"] == hashlib.sha256(raw).hexdigest()
+    assert "Open Government Licence" in meta["licence"]
+    out = capsys.readouterr().out
+    assert f"Wrote {csv_path}" in out and "90244: 2 areas, 1 periods" in out
+    assert (data / "cache" / "fingertips").is_dir()
+
+
+def test_fetch_command_default_ids_from_catalogue(server, tmp_path):
+    server.script = [lambda ids: Answer(_rows_for(ids))]
+    if not (PROJECT_ROOT / "data" / "indicators.yaml").is_file():
+        pytest.skip("no catalogue yet")
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(PROJECT_ROOT / "data" / "indicators.yaml", data / "indicators.yaml")
+    assert _run_fetch(["--data", str(data), "--base-url", server.url]) == 0
+    sent = parse_qs(urlsplit(server.requests[0]).query)["indicator_ids"][0].split(",")
+    assert {"90244", "90245", "92447", "92432"} <= set(sent)
+    assert sent == sorted(set(sent), key=int)
+
+
+def test_yaml_fallback_reads_fingertips_ids(tmp_path):
+    from cdp_analysis.commands import fetch
+
+    path = tmp_path / "indicators.yaml"
+    path.write_text(
+        "measures:\n  - {id: a, source: fingertips, source_id: '93495'}\n"
+        "  - {id: b, source: ons, source_id: x, fingertips_id: 91414}\n",
+        encoding="utf-8",
+    )
+    assert sorted(fetch._yaml_ids(path)) == ["91414", "93495"]
+
+
+def test_fetch_command_writes_nothing_on_failure(server, tmp_path):
+    server.script = [Answer(b"<html><title>Down</title></html>", ctype="text/html")]
+    data = tmp_path / "data"
+    with pytest.raises(FetchError, match="web page"):
+        _run_fetch(["--data", str(data), "--base-url", server.url, "--indicators", "90244"])
+    assert not (data / "fingertips").exists()
