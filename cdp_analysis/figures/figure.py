@@ -121,6 +121,10 @@ def finish(
         band = FOOTER_INCHES / fig.get_figheight()
         fig.get_layout_engine().set(rect=(0, band, 1, 1 - band))
         fig.text(0.01, band / 2, note, ha="left", va="center", fontsize=8.5, color="#333333")
+    # Lay the figure out once and freeze it: a constrained layout can move by a pixel between
+    # successive draws, and every rendering of a Figure must give the same bytes.
+    fig.draw_without_rendering()
+    fig.set_layout_engine("none")
 
 
 def caption_text(sources: pd.Series, periods: str, extra: str = "") -> str:

@@ -191,7 +191,12 @@ def funnel_plot(
     alt += (
         f"{outside} of {n} areas lie outside the 99.8% limits. {POLARITY_WORDS.get(m.polarity, '')}"
     )
-    missing = f" {n_missing} areas without a value are not plotted." if n_missing else ""
+    missing = (
+        f" {n_missing} {'area' if n_missing == 1 else 'areas'} without a value "
+        f"{'is' if n_missing == 1 else 'are'} not plotted."
+        if n_missing
+        else ""
+    )
     alt += missing
     caption = caption_text(
         points["source"], period, "Limits: 95% and 99.8% control limits." + missing

@@ -212,17 +212,28 @@ def spine_chart(
 
 
 def _value_table(ax, frame: pd.DataFrame, n: int, area_name: str) -> None:
-    """Period, area value and England value as text columns beside the spine."""
+    """Period, area value and England value as text columns beside the spine. Headings are
+    the axes' left/centre/right titles so the constrained layout places them."""
     units = frame["unit"].astype(str).tolist()
-    columns = {
-        "Period": frame["period_label"].astype(str).tolist(),
-        area_name[:14]: [format_value(v, u) for v, u in zip(frame["value"], units, strict=True)],
-        "England": [format_value(v, u) for v, u in zip(frame["england_value"], units, strict=True)],
-    }
+    columns = [
+        ("left", 0.0, "Period", frame["period_label"].astype(str).tolist()),
+        (
+            "center",
+            1.5,
+            area_name[:16],
+            [format_value(v, u) for v, u in zip(frame["value"], units, strict=True)],
+        ),
+        (
+            "right",
+            3.0,
+            "England",
+            [format_value(v, u) for v, u in zip(frame["england_value"], units, strict=True)],
+        ),
+    ]
     ax.set_xlim(0, 3)
     ax.set_ylim(n - 0.5, -0.5)
     ax.axis("off")
-    for i, (head, values) in enumerate(columns.items()):
-        ax.text(i + 0.05, -0.75, head, fontweight="bold", va="bottom", fontsize=9)
+    for ha, x, head, values in columns:
+        ax.set_title(head, loc=ha, fontweight="bold", fontsize=9)
         for j, text in enumerate(values):
-            ax.text(i + 0.05, j, text.replace(" per 100,000", "/100k"), va="center", fontsize=9)
+            ax.text(x, j, text.replace(" per 100,000", "/100k"), ha=ha, va="center", fontsize=9)

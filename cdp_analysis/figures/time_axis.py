@@ -20,22 +20,23 @@ def uses_calendar_periods(period_end: pd.Series) -> bool:
     return bool(len(ends)) and bool(((ends.dt.month == 12) & (ends.dt.day == 31)).all())
 
 
-def financial_year_axis(ax: Axes, first: pd.Timestamp, last: pd.Timestamp) -> str:
-    """Ticks at each 31 March labelled with the financial year that ends there
-    (``2023/24`` at 31 March 2024), minor ticks at the other quarter ends. Returns the axis
-    label to use."""
+def financial_year_axis(ax: Axes, first: pd.Timestamp, last: pd.Timestamp) -> bool:
+    """Ticks at each 31 March from ``first`` to ``last`` labelled with the financial year
+    that ends there (``2023/24`` at 31 March 2024), minor ticks at the other quarter ends.
+    Returns False (and sets nothing) when no 31 March falls in the range."""
     first, last = pd.Timestamp(first), pd.Timestamp(last)
-    y0 = first.year if first.month > 3 else first.year - 1
-    y1 = last.year if last.month <= 3 else last.year + 1
-    ends = pd.to_datetime([f"{y}-03-31" for y in range(y0, y1 + 1)])
+    ends = pd.to_datetime([f"{y}-03-31" for y in range(first.year, last.year + 1)])
+    ends = ends[(ends >= first) & (ends <= last)]
+    if ends.empty:
+        return False
     step = max(1, int(np.ceil(len(ends) / 10)))
     major = ends[::step]
-    quarter_ends = pd.date_range(ends[0], ends[-1], freq="QE")
+    quarter_ends = pd.date_range(first - pd.offsets.QuarterEnd(1), last, freq="QE")
     ax.xaxis.set_major_locator(FixedLocator(date_numbers(major)))
     ax.xaxis.set_minor_locator(FixedLocator(date_numbers(quarter_ends)))
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xticklabels([f"{d.year - 1}/{d.year % 100:02d}" for d in major])
-    return "Financial year (tick at 31 March, the year's end)"
+    return True
 
 
 def period_axis(ax: Axes, period_end: pd.Series, labels: pd.Series) -> str:
@@ -52,8 +53,9 @@ def period_axis(ax: Axes, period_end: pd.Series, labels: pd.Series) -> str:
 def time_axis(ax: Axes, period_end: pd.Series, labels: pd.Series, extend_to=None) -> str:
     """Label ``ax``'s x axis by financial year, or by period label when every period is a
     calendar period; returns the axis label."""
-    if uses_calendar_periods(period_end) and extend_to is None:
-        return period_axis(ax, period_end, labels)
     ends = pd.to_datetime(period_end)
-    last = ends.max() if extend_to is None else max(ends.max(), pd.Timestamp(extend_to))
-    return financial_year_axis(ax, ends.min(), last)
+    if not (uses_calendar_periods(period_end) and extend_to is None):
+        last = ends.max() if extend_to is None else max(ends.max(), pd.Timestamp(extend_to))
+        if financial_year_axis(ax, ends.min(), last):
+            return "Financial year (tick at 31 March, the year's end)"
+    return period_axis(ax, period_end, labels)
