@@ -134,12 +134,13 @@ def rate_ci(
     count: Any,
     denominator: Any,
     confidence: float | Sequence[float] = 0.95,
-    multiplier: float = 100_000,
+    multiplier: Any = 100_000,
 ) -> tuple[Any, Any] | dict[float, tuple[Any, Any]]:
     """Confidence limits for a crude rate ``count / denominator * multiplier``.
 
     The limits of the count (exact below 10, Byar's from 10: :func:`byar_ci`) divided by
-    the denominator and multiplied by ``multiplier`` (e.g. 100,000 for a rate per 100,000).
+    the denominator and multiplied by ``multiplier`` (e.g. 100,000 for a rate per 100,000;
+    one multiplier for all rows, or one per row).
     Counts may exceed denominators (a rate, not a proportion).
 
     Missing values give NaN; a denominator of 0 gives NaN when the count is 0 too and
@@ -153,8 +154,9 @@ def rate_ci(
     func = "rate_ci"
     x, sx = as_float(count, "count", func)
     n, sn = as_float(denominator, "denominator", func)
-    shape = combine([sx, sn], func)
-    x, n = broadcast(func, x, n)
+    m, sm = as_float(multiplier, "multiplier", func)
+    shape = combine([sx, sn, sm], func)
+    x, n, m = broadcast(func, x, n, m)
     check_non_negative(x, func, "count", shape)
     check_non_negative(n, func, "denominator", shape)
     reject(
@@ -166,14 +168,20 @@ def rate_ci(
         "check the denominator column",
         shape,
     )
-    if not np.isfinite(multiplier) or multiplier <= 0:
-        reject(np.array(True), func, "multiplier", f"multiplier {multiplier!r} is not usable",
-               "a positive number such as 100000", "pass multiplier=100_000")  # fmt: skip
+    reject(
+        ~(m > 0) | np.isinf(m),
+        func,
+        "multiplier",
+        "multiplier(s) that are not positive numbers",
+        "a positive number such as 100000",
+        "pass multiplier=100_000 (or one positive multiplier per row)",
+        shape,
+    )
 
     def compute(level: float):
         lo, up = count_limits(x, level)
         with np.errstate(divide="ignore", invalid="ignore"):
-            scale = np.where(n > 0, multiplier / n, np.nan)
+            scale = np.where(n > 0, m / n, np.nan)
         return wrap(lo * scale, shape), wrap(up * scale, shape)
 
     return per_level(confidence, func, compute)
