@@ -1,0 +1,201 @@
+"""Assess every measure of the plan for one area: :func:`assess_area`.
+
+Work that is the same for every area (headline series and limits for all areas, England
+comparison, ranks and funnel positions among all upper-tier LAs) is done once by
+:func:`prepare` and can be shared: pass ``context=prepare(...)`` when assessing many areas
+from one table. Everything else (comparators, trends, models, baseline, targets, RAG) is for
+the one area.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .. import areas
+from ..errors import CdpError
+from ..periods import Quarter
+from . import baseline as bl
+from . import benchmarks as bm
+from . import latest as lt
+from . import measures as ms
+from . import rag
+from . import series as sr
+from . import targets as tg
+from . import trends as tr
+
+
+@dataclass
+class NationalContext:
+    """Tables for every area, computed once per table, catalogue and quarter."""
+
+    measures: pd.DataFrame
+    quarter: Quarter
+    series: pd.DataFrame  # headline series of every area, limits filled
+    latest: pd.DataFrame  # latest row of every measure and area
+    england: pd.DataFrame  # every area's comparison with England
+    national_ranks: pd.DataFrame  # rank among all upper-tier LAs
+    funnel: pd.DataFrame  # funnel position among all upper-tier LAs
+    utla_codes: list[str]
+
+
+@dataclass
+class Assessment:
+    """Everything assessed for one area; ``summary`` is the RAG table (rag.SUMMARY_COLUMNS)."""
+
+    area_code: str
+    area_name: str
+    quarter: Quarter
+    plan_id: str
+    comparator_codes: list[str]
+    summary: pd.DataFrame
+    latest: pd.DataFrame
+    england: pd.DataFrame
+    comparators: pd.DataFrame
+    national_ranks: pd.DataFrame
+    funnel: pd.DataFrame
+    recent_trends: pd.DataFrame
+    trend_models: pd.DataFrame
+    projections: pd.DataFrame
+    baseline: pd.DataFrame
+    targets: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+
+def _quarter(quarter: Quarter | str) -> Quarter:
+    if isinstance(quarter, Quarter):
+        return quarter
+    try:
+        return Quarter.parse(str(quarter))
+    except ValueError as err:
+        raise CdpError(str(err)) from err
+
+
+def prepare(
+    table: pd.DataFrame,
+    catalogue: Any,
+    quarter: Quarter | str,
+    data_dir: str | Path | None = None,
+) -> NationalContext:
+    """The all-areas part of the assessment (see module docstring)."""
+    quarter = _quarter(quarter)
+    measures = ms.measure_table(catalogue)
+    series = lt.add_limits(sr.headline(table, measures), measures)
+    series = series[series["period_end"] <= pd.Timestamp(quarter.end)].reset_index(drop=True)
+    latest = lt.latest_rows(series, quarter.end)
+    utla = areas.upper_tier_codes(data_dir)
+    return NationalContext(
+        measures=measures,
+        quarter=quarter,
+        series=series,
+        latest=latest,
+        england=bm.england_comparison(latest, series, measures),
+        national_ranks=bm.ranks(latest, series, measures, utla),
+        funnel=bm.funnel_positions(latest, series, measures, utla),
+        utla_codes=utla,
+    )
+
+
+def assess_area(
+    table: pd.DataFrame | None,
+    catalogue: Any,
+    targets_plan: Any,
+    area_code: str,
+    quarter: Quarter | str,
+    comparators: list[str] | None = None,
+    *,
+    data_dir: str | Path | None = None,
+    context: NationalContext | None = None,
+) -> Assessment:
+    """Assess every measure of ``catalogue`` for ``area_code`` at the reporting ``quarter``.
+
+    Args:
+        table: the tidy indicator table (``indicator_id`` = catalogue measure id), every area.
+        catalogue: the catalogue (``cdp_analysis.catalogue``) or a list of measure entries.
+        targets_plan: one plan of ``data/targets.yaml`` (or None: every measure "no target").
+        area_code: an area of ``data/lookups/areas.csv`` (any English upper-tier LA).
+        quarter: reporting quarter (``Quarter`` or a label like ``2025-26Q4``).
+        comparators: comparator area codes; default :func:`cdp_analysis.areas.comparators`.
+        data_dir: the data folder holding ``lookups/`` (default: the bundled one).
+        context: :func:`prepare` of the same table, catalogue and quarter, to share work
+            across areas (``table`` and ``catalogue`` are then not read again).
+    """
+    quarter = _quarter(quarter)
+    if context is None:
+        if table is None:
+            raise CdpError("assess_area needs the tidy table (or a context from prepare())")
+        context = prepare(table, catalogue, quarter, data_dir)
+    elif context.quarter != quarter:
+        raise CdpError(
+            f"the shared context is for {context.quarter.label}, not {quarter.label}: "
+            "call prepare() for this quarter"
+        )
+    me = areas.area(area_code, data_dir)
+    comps = areas.comparators(area_code, data_dir, comparators)
+    measures = context.measures
+    plan = ms.plan_info(targets_plan)
+    target_rows = ms.target_table(targets_plan)
+    notes = []
+    plan_area = str(ms.get(targets_plan, "area_code", "")) if targets_plan is not None else ""
+    if plan_area and plan_area != area_code:
+        notes.append(
+            f"The targets are those of {plan['plan_name'] or plan['plan_id']} for "
+            f"{plan_area}, applied to {me['area_name']} ({area_code})."
+        )
+
+    def mine(df: pd.DataFrame) -> pd.DataFrame:
+        return df[df["area_code"].eq(area_code)].reset_index(drop=True)
+
+    series = mine(context.series)
+    latest = mine(context.latest)
+    england = mine(context.england)
+    comparator_ranks = bm.comparator_ranks(latest, context.series, measures, area_code, comps)
+    recent = tr.recent_trends(series, measures, quarter.end)
+    models = tr.trend_models(series, measures, quarter.end)
+    project_to = plan["end"] or quarter.end
+    projections = tr.project(models, project_to)
+    baseline_rows = lt.latest_rows(series, plan["baseline_end"])
+    change = bl.change_since_baseline(baseline_rows, latest, measures)
+    judged = tg.plan_end_rows(series, latest, plan["end"])
+    judged_change = (
+        change if judged is latest else bl.change_since_baseline(baseline_rows, judged, measures)
+    )
+    targets = tg.assess_targets(
+        measures, target_rows, judged, judged_change,
+        projections[["measure_id", "projected_to", "projected", "projected_lower",
+                     "projected_upper"]],
+        plan,
+    )  # fmt: skip
+    used = pd.concat(
+        [series[["measure_id", "synthetic"]],
+         england[["measure_id", "england_synthetic"]].rename(
+             columns={"england_synthetic": "synthetic"})],
+        ignore_index=True,
+    )  # fmt: skip
+    synthetic = used.groupby("measure_id")["synthetic"].any()
+    summary = rag.summary(
+        measures, latest, england, comparator_ranks, mine(context.national_ranks),
+        mine(context.funnel), recent, change, targets, synthetic,
+    )  # fmt: skip
+    return Assessment(
+        area_code=area_code,
+        area_name=me["area_name"],
+        quarter=quarter,
+        plan_id=plan["plan_id"],
+        comparator_codes=comps,
+        summary=summary,
+        latest=latest,
+        england=england,
+        comparators=comparator_ranks,
+        national_ranks=mine(context.national_ranks),
+        funnel=mine(context.funnel),
+        recent_trends=recent,
+        trend_models=models,
+        projections=projections,
+        baseline=change,
+        targets=targets,
+        notes=notes,
+    )

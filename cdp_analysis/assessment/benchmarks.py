@@ -1,0 +1,249 @@
+"""Benchmarks: England, comparator areas, rank among upper-tier LAs, and funnel position.
+
+England
+    The area's 95% interval against England's value for the same period
+    (:func:`cdp_analysis.stats.compare`, the Fingertips rule): Better / Similar / Worse by
+    polarity, Higher / Similar / Lower without one. Counts and amounts depend on the size of
+    the area and are "Not compared"; so is any value without an interval or without an
+    England value for the same period.
+
+Comparators and ranks
+    Comparator areas are :func:`cdp_analysis.areas.comparators` (by default the other
+    upper-tier LAs of the area's region; ``data/lookups/comparators.csv`` or the caller can
+    name others). Rank 1 is the best value (the highest for ``higher_is_better`` and for
+    measures without polarity, then labelled "highest"; the lowest for ``lower_is_better``),
+    among the areas with a value for the same period; ties share the better rank. Only
+    percentages and rates are ranked: counts are "Not ranked".
+
+Funnel plot
+    Position among all English upper-tier LAs for the same period with 95% and 99.8%
+    control limits around their pooled average (:mod:`cdp_analysis.stats` funnels, as
+    Fingertips and PHEindicatormethods): proportions from counts and denominators, crude
+    rates from counts and populations, DSRs from deaths and the population implied by the
+    rate. The label comes from :func:`~cdp_analysis.stats.funnel_significance` (which,
+    as PHEindicatormethods, tests Byar's interval of the area's own count against the
+    average); the limits shown at the area's own size are those of the plotted funnel
+    (:func:`rate_control_limits`, exact Poisson), so a point on the edge may read
+    differently from its label by a few hundredths.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.special import gammaincinv
+
+from .. import stats
+from ..tidy import ENGLAND_CODE
+from .display import ordinal
+from .latest import DSR_MIN_EVENTS
+
+NOT_COMPARED = "Not compared"
+NOT_RANKED = "Not ranked"
+NO_COMPARATOR_DATA = "No comparator data"
+NOT_APPLICABLE_DSR = "Not applicable: fewer than 10 events (DSR)"
+
+ENGLAND_COLUMNS = [
+    "measure_id", "area_code", "england_period", "england_value", "england_lower_95",
+    "england_upper_95", "england_synthetic", "vs_england",
+]  # fmt: skip
+FUNNEL_COLUMNS = [
+    "measure_id", "area_code", "funnel_n", "funnel_average", "funnel_lower_99_8",
+    "funnel_lower_95", "funnel_upper_95", "funnel_upper_99_8", "funnel_position",
+]  # fmt: skip
+
+_PERIOD = ["measure_id", "period_start", "period_end"]
+
+
+def england_comparison(
+    latest: pd.DataFrame, series: pd.DataFrame, measures: pd.DataFrame
+) -> pd.DataFrame:
+    """Each area's latest value against England's for the same period."""
+    eng = series.loc[
+        series["area_code"].eq(ENGLAND_CODE),
+        [*_PERIOD, "period_label", "value", "lower_95", "upper_95", "synthetic"],
+    ].rename(
+        columns={
+            "period_label": "england_period",
+            "value": "england_value",
+            "lower_95": "england_lower_95",
+            "upper_95": "england_upper_95",
+            "synthetic": "england_synthetic",
+        }
+    )
+    df = latest[["measure_id", "area_code", "period_start", "period_end", "lower_95",
+                 "upper_95"]].merge(eng, on=_PERIOD, how="left")  # fmt: skip
+    want = measures.set_index("measure_id")
+    polarity = df["measure_id"].map(want["polarity"])
+    unit = df["measure_id"].map(want["unit"])
+    vs = pd.Series(NOT_COMPARED, index=df.index, dtype=object)
+    ok = ~unit.isin(["count", "kg"]) & df["england_value"].notna()
+    if ok.any():
+        vs[ok] = stats.compare(
+            df.loc[ok, "lower_95"], df.loc[ok, "upper_95"], df.loc[ok, "england_value"],
+            polarity[ok],
+        )  # fmt: skip
+    df["vs_england"] = vs
+    df.loc[df["area_code"].eq(ENGLAND_CODE), "vs_england"] = ""
+    df["england_synthetic"] = df["england_synthetic"].fillna(False).astype(bool)
+    return df[ENGLAND_COLUMNS]
+
+
+def _rank_key(values: pd.DataFrame, measures: pd.DataFrame) -> pd.Series:
+    """A key where smaller is better: value for lower_is_better, minus value otherwise."""
+    polarity = values["measure_id"].map(measures.set_index("measure_id")["polarity"])
+    return np.where(polarity.eq("lower_is_better"), values["value"], -values["value"])
+
+
+def _rank_text(rank: pd.Series, n: pd.Series, polarity: pd.Series) -> pd.Series:
+    word = np.where(polarity.eq("not_applicable"), " highest", "")
+    text = [
+        f"{ordinal(r)}{w} of {int(k)}" if np.isfinite(r) else ""
+        for r, w, k in zip(rank, word, n, strict=True)
+    ]
+    return pd.Series(text, index=rank.index, dtype=object)
+
+
+def ranks(
+    latest: pd.DataFrame, series: pd.DataFrame, measures: pd.DataFrame, codes: list[str]
+) -> pd.DataFrame:
+    """Rank of each area's latest value among ``codes`` (areas with a value, same period).
+
+    Columns ``rank``, ``n`` (areas ranked) and ``rank_text`` ("3rd of 10").
+    """
+    want = measures.set_index("measure_id")
+    pool = series[series["area_code"].isin(codes) & series["value"].notna()]
+    pool = pool.merge(latest[_PERIOD].drop_duplicates(), on=_PERIOD)[
+        [*_PERIOD, "area_code", "value"]
+    ]
+    pool = pool.assign(key=_rank_key(pool, measures))
+    grp = pool.groupby(_PERIOD)["key"]
+    pool["rank"] = grp.rank(method="min")
+    pool["n"] = grp.transform("count")
+    out = latest[["measure_id", "area_code", *_PERIOD[1:]]].merge(
+        pool[[*_PERIOD, "area_code", "rank", "n"]], on=[*_PERIOD, "area_code"], how="left"
+    )
+    unit = out["measure_id"].map(want["unit"])
+    polarity = out["measure_id"].map(want["polarity"])
+    out["rank_text"] = _rank_text(out["rank"], out["n"], polarity)
+    out.loc[unit.isin(["count", "kg"]), ["rank", "n"]] = np.nan
+    out.loc[unit.isin(["count", "kg"]), "rank_text"] = NOT_RANKED
+    return out[["measure_id", "area_code", "rank", "n", "rank_text"]]
+
+
+def comparator_ranks(
+    latest: pd.DataFrame,
+    series: pd.DataFrame,
+    measures: pd.DataFrame,
+    area_code: str,
+    comparators: list[str],
+) -> pd.DataFrame:
+    """Rank of the area among itself and its comparators, per measure."""
+    mine = latest[latest["area_code"].eq(area_code)]
+    out = ranks(mine, series, measures, [area_code, *comparators])
+    alone = out["n"].le(1) & ~out["rank_text"].eq(NOT_RANKED)
+    out.loc[alone, "rank_text"] = NO_COMPARATOR_DATA
+    return out.rename(
+        columns={
+            "rank": "comparator_rank",
+            "n": "comparator_n",
+            "rank_text": "comparator_rank_text",
+        }
+    )
+
+
+def funnel_positions(
+    latest: pd.DataFrame, series: pd.DataFrame, measures: pd.DataFrame, codes: list[str]
+) -> pd.DataFrame:
+    """Funnel-plot position of each area's latest value among the areas ``codes``."""
+    want = measures.set_index("measure_id")
+    targets = latest[latest["area_code"].isin(codes)]
+    pool = series[series["area_code"].isin(codes)].merge(
+        targets[_PERIOD].drop_duplicates(), on=_PERIOD
+    )
+    pieces = []
+    for (mid, _, _), grp in pool.groupby(_PERIOD, sort=False):  # one funnel per period
+        m = want.loc[mid]
+        pieces.append(_funnel(grp, m["method"], m["unit"], float(m["multiplier"])))
+    placed = (
+        pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame(columns=FUNNEL_COLUMNS)
+    )
+    out = latest[["measure_id", "area_code", *_PERIOD[1:]]].merge(
+        placed, on=[*_PERIOD, "area_code"], how="left"
+    )
+    out["funnel_position"] = out["funnel_position"].fillna(NOT_COMPARED)
+    return out[FUNNEL_COLUMNS]
+
+
+def rate_control_limits(population, average: float, confidence: float):
+    """Funnel limits (events per person) for a rate at each ``population``.
+
+    The exact-Poisson limits that :func:`cdp_analysis.stats.funnel_limits_rate` draws,
+    evaluated at given populations instead of along an axis of event counts: with expected
+    events E = average x population, the lower limit is the e whose exact upper confidence
+    limit is E (chi-square quantile / 2, solved for e by bisection), the upper limit the e
+    whose exact lower confidence limit is E; each divided by the population.
+    """
+    pop = np.asarray(population, float)
+    expected = average * pop
+    tail = (1 - confidence) / 2
+
+    def solve(f, lo, hi):  # f increasing in e; find f(e) = expected
+        for _ in range(60):  # bisection to ~1e-18 relative: a fixed number of steps
+            mid = (lo + hi) / 2
+            below = f(mid) < expected
+            lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
+        return (lo + hi) / 2
+
+    span = expected + 10 * np.sqrt(expected) + 20
+    e_low = solve(lambda e: gammaincinv(e + 1, 1 - tail), np.zeros_like(pop), span)
+    e_low = np.where(gammaincinv(1.0, 1 - tail) >= expected, 0.0, e_low)
+    e_high = solve(lambda e: gammaincinv(np.maximum(e, 1e-12), tail), expected, span + expected)
+    return e_low / pop, e_high / pop
+
+
+def _funnel(grp: pd.DataFrame, method: str, unit: str, mult: float) -> pd.DataFrame:
+    """Labels and limits for one measure and period across areas."""
+    out = grp[[*_PERIOD, "area_code"]].copy()
+    for col in FUNNEL_COLUMNS[2:]:
+        out[col] = np.nan
+    out["funnel_position"] = NOT_COMPARED
+    x, n, v = grp["count"], grp["denominator"], grp["value"]
+    if unit in ("count", "kg") or method == "count":
+        return out
+    if method == "wilson":
+        ok = x.notna() & n.gt(0)
+        if ok.sum() < 2:
+            return out
+        out.loc[ok, "funnel_position"] = stats.funnel_significance(x[ok], n[ok], "proportion")
+        avg = float(stats.funnel_limits_proportion(x[ok], n[ok])["baseline"].iloc[0]) / 100
+        for level, s in ((0.95, "95"), (0.998, "99_8")):
+            lo, hi = stats.proportion_control_limits(n[ok].to_numpy(float), avg, level)
+            out.loc[ok, f"funnel_lower_{s}"] = np.clip(lo, 0, 1) * 100
+            out.loc[ok, f"funnel_upper_{s}"] = np.clip(hi, 0, 1) * 100
+        out.loc[ok, "funnel_average"] = avg * 100
+        out.loc[ok, "funnel_n"] = int(ok.sum())
+        return out
+    rate_type = "dsr" if method == "dsr" else "crude"
+    if rate_type == "dsr":
+        small = x.lt(DSR_MIN_EVENTS)
+        out.loc[small, "funnel_position"] = NOT_APPLICABLE_DSR
+        ok = x.notna() & v.notna() & ~small
+    else:
+        ok = x.notna() & v.notna() & n.gt(0)
+    if ok.sum() < 2:
+        return out
+    dens = None if rate_type == "dsr" else n[ok]
+    out.loc[ok, "funnel_position"] = stats.funnel_significance(
+        x[ok], dens, "rate", rates=v[ok], rate_type=rate_type, multiplier=mult
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pop = (x / v * mult if rate_type == "dsr" else n)[ok].to_numpy(float)
+    average = float(x[ok].sum() / pop.sum())  # events per person: the funnel's centre
+    for level, s in ((0.95, "95"), (0.998, "99_8")):
+        lo, hi = rate_control_limits(pop, average, level)
+        out.loc[ok, f"funnel_lower_{s}"] = lo * mult
+        out.loc[ok, f"funnel_upper_{s}"] = hi * mult
+    out.loc[ok, "funnel_average"] = average * mult
+    out.loc[ok, "funnel_n"] = int(ok.sum())
+    return out
