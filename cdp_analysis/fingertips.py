@@ -162,15 +162,17 @@ def read_fingertips_csv(
     table = _parse(text, file, KIND)
     _require_columns(table.columns, list(COLUMNS), file, KIND)
 
-    df = table[list(COLUMNS)].rename(columns=COLUMNS)
-    df["period_range"] = table[RANGE_COLUMN] if RANGE_COLUMN in table else ""
+    df = _strip(table[list(COLUMNS)].rename(columns=COLUMNS))
+    df["period_range"] = (
+        _strip(table[[RANGE_COLUMN]])[RANGE_COLUMN] if RANGE_COLUMN in table else ""
+    )
     df["area_type"] = map_area_type(df["area_type"])
-    has_cat = df["category"].str.strip() != ""
-    with_type = df["category_type"].str.strip() != ""
+    has_cat = df["category"] != ""
+    with_type = df["category_type"] != ""
     df["category"] = np.where(
         has_cat & with_type,
-        df["category_type"].str.strip() + ": " + df["category"].str.strip(),
-        np.where(has_cat, df["category"].str.strip(), ""),
+        df["category_type"] + ": " + df["category"],
+        np.where(has_cat, df["category"], ""),
     )
     synthetic = df["value_note"].str.contains(tidy.SYNTHETIC, case=False, regex=False)
     df["source"] = np.where(synthetic, f"{tidy.SYNTHETIC} ({label})", f"Fingertips (OHID) {label}")
@@ -226,13 +228,13 @@ def read_compiled_extract(
     table = _parse(text, file, COMPILED_KIND)
     _require_columns(table.columns, list(COMPILED_COLUMNS), file, COMPILED_KIND)
 
-    df = table[list(COMPILED_COLUMNS)].rename(columns=COMPILED_COLUMNS)
+    df = _strip(table[list(COMPILED_COLUMNS)].rename(columns=COMPILED_COLUMNS))
     former_by_name = {n: c for c, (n, _) in BOUNDARY_CHANGE_CODES.items() if c.startswith("E10")}
-    fill = (df["area_code"].str.strip() == "") & df["area_name"].isin(former_by_name)
+    fill = (df["area_code"] == "") & df["area_name"].isin(former_by_name)
     df.loc[fill, "area_code"] = df.loc[fill, "area_name"].map(former_by_name)
 
     df["area_type"] = df["area_code"].map(known_area_codes(data_dir))
-    unknown = df["area_type"].isna() & (df["area_code"].str.strip() != "")
+    unknown = df["area_type"].isna() & (df["area_code"] != "")
     df["area_type"] = df["area_type"].fillna("")
 
     known_ind = df["indicator_id"].isin(COMPILED_BREAKDOWNS)
@@ -279,11 +281,13 @@ def looks_like_compiled_extract(path: str | Path) -> bool:
 
 def map_area_type(area_type: pd.Series) -> pd.Series:
     """Fingertips area type names -> ``England``, ``Region``, ``UTLA``; others unchanged."""
-    key = area_type.fillna("").str.strip().str.lower().str.replace(r"\s+", " ", regex=True)
-    out = area_type.fillna("").str.strip()
-    out = out.mask(key == "england", tidy.ENGLAND)
+    codes, names = pd.factorize(area_type.fillna("").str.strip())  # a few distinct names
+    names = pd.Series(names, dtype=str)
+    key = names.str.lower().str.replace(r"\s+", " ", regex=True)
+    out = names.mask(key == "england", tidy.ENGLAND)
     out = out.mask(key.str.match(_REGION_RE), tidy.REGION)
-    return out.mask(key.str.match(_UTLA_RE), tidy.UTLA)
+    out = out.mask(key.str.match(_UTLA_RE), tidy.UTLA)
+    return pd.Series(out.to_numpy()[codes], index=area_type.index, dtype=str)
 
 
 def known_area_codes(data_dir: str | Path | None = None) -> pd.Series:
@@ -345,55 +349,58 @@ def _decode(raw: bytes | str, file: Path | None, kind: str) -> str:
 
 def _parse(text: str, file: Path | None, kind: str) -> pd.DataFrame:
     """All fields as text, indexed by CSV line number. Blank lines are skipped (their line
-    numbers are kept for the rows after them); short rows and repeated headers are errors."""
+    numbers are kept for the rows after them); rows with too few or too many fields and
+    repeated column names are errors."""
+    fix = "download the file again; it may be truncated or edited by hand"
     try:
-        header = next(csv.reader(io.StringIO(text)))
+        # Fields per row (the csv module runs in C): the pandas C reader pads a short row
+        # with "" like an empty field, so a truncated row is only visible here.
+        fields = np.fromiter(map(len, csv.reader(io.StringIO(text))), dtype=np.int64)
+        header = [h.strip() for h in next(csv.reader(io.StringIO(text)))]
     except csv.Error as exc:
-        raise InputError(file, f"the header line cannot be read: {exc}", kind=kind) from None
-    header = [h.strip() for h in header]
+        raise InputError(
+            file, f"the file is not a well-formed CSV table: {exc}", kind=kind, fix=fix
+        ) from None
     dup = sorted({h for h in header if header.count(h) > 1})
     if dup:
         raise InputError(
             file, Problem(f"repeated column names {dup}", rows=[1]), kind=kind,
             fix="give every column a distinct name (download the file again if it is an export)",
         )  # fmt: skip
-    try:
-        # The python engine leaves missing trailing fields as NaN (empty fields are ""), so a
-        # truncated row is visible; the C engine turns both into "".
-        table = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False,
-            engine="python",
-        )  # fmt: skip
-    except (pd.errors.ParserError, csv.Error) as exc:
-        raise InputError(
-            file,
-            f"the file is not a well-formed CSV table: {exc}",
-            kind=kind,
-            fix="download the file again; it may be truncated or edited by hand",
-        ) from None
-    table.columns = header
-    table.index = table.index + 2
-    blank = table.isna().all(axis=1)
-    table = table[~blank]
-    if table.empty:
+    rows = fields[1:]
+    lines = np.arange(2, len(rows) + 2)
+    problems = []
+    for mask, what in ((rows > len(header), "more"), ((rows > 0) & (rows < len(header)), "fewer")):
+        if mask.any():
+            problems.append(
+                Problem(
+                    f"row has {what} fields than the header"
+                    + (" (the file may be truncated)" if what == "fewer" else ""),
+                    rows=lines[mask].tolist(),
+                    expected=f"{len(header)} fields",
+                )
+            )
+    if problems:
+        raise InputError(file, problems, kind=kind, fix=fix)
+    if not (rows > 0).any():
         raise InputError(
             file,
             "the file has a header but no data rows",
             kind=kind,
             fix="download the data again; check the indicator has data for the area type",
         )
-    short = table.isna().any(axis=1)
-    if short.any():
+    try:
+        table = pd.read_csv(
+            io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=True,
+            header=0, names=header,
+        )  # fmt: skip
+    except (pd.errors.ParserError, csv.Error) as exc:  # pragma: no cover - caught above
         raise InputError(
-            file,
-            Problem(
-                "row has fewer fields than the header (the file may be truncated)",
-                rows=table.index[short].tolist(),
-                expected=f"{len(header)} fields",
-            ),
-            kind=kind,
-            fix="download the file again; it may have been cut short",
-        )
+            file, f"the file is not a well-formed CSV table: {exc}", kind=kind, fix=fix
+        ) from None
+    if len(table) != int((rows > 0).sum()):  # pragma: no cover - readers disagree
+        raise InputError(file, "the file's rows could not be counted reliably", kind=kind, fix=fix)
+    table.index = lines[rows > 0]
     return table
 
 
@@ -439,6 +446,15 @@ def _sniff_header(path: str | Path) -> list[str]:
         return [c.strip() for c in next(csv.reader([text[0]]))]
     except (csv.Error, StopIteration):
         return []
+
+
+def _strip(df: pd.DataFrame) -> pd.DataFrame:
+    """Every column with surrounding spaces removed (each distinct value stripped once)."""
+    out = pd.DataFrame(index=df.index)
+    for col in df.columns:
+        codes, uniques = pd.factorize(df[col].fillna(""))
+        out[col] = pd.Series(uniques, dtype=str).str.strip().to_numpy()[codes]
+    return out.astype(str)
 
 
 def _norm(name: str) -> str:
@@ -500,18 +516,17 @@ def _validate(
 
     for col in _NOT_EMPTY:
         if col in names:
-            add(df[col].str.strip() == "", "empty value", col, "a value on every row")
+            add(df[col] == "", "empty value", col, "a value on every row")
     add(
-        (df["indicator_id"].str.strip() != "") & ~df["indicator_id"].str.strip().str.fullmatch(r"\d+"),
+        (df["indicator_id"] != "") & ~df["indicator_id"].str.fullmatch(r"\d+"),
         "Indicator ID is not a whole number", "indicator_id", "a Fingertips indicator number",
     )  # fmt: skip
-    df["indicator_id"] = df["indicator_id"].str.strip()
 
     num = {}
     for col in _NUMERIC:
         if col not in df:
             continue
-        text = df[col].str.strip()
+        text = df[col]
         values = pd.to_numeric(text.mask(text == ""), errors="coerce").astype(float)
         bad = (text != "") & ~np.isfinite(values.fillna(0.0))
         bad |= (text != "") & values.isna()
@@ -548,7 +563,7 @@ def _validate(
 
     if check_areas:
         known = known_area_codes(data_dir)
-        checked = df["area_type"].isin(_CHECKED_TYPES) & (df["area_code"].str.strip() != "")
+        checked = df["area_type"].isin(_CHECKED_TYPES) & (df["area_code"] != "")
         code_type = df["area_code"].map(known)
         unknown = checked & code_type.isna()
         if unknown.any():

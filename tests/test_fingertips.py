@@ -405,3 +405,17 @@ def test_sniffers(tmp_path):
     other.write_text("a,b\n1,2\n", encoding="utf-8")
     assert not looks_like_fingertips_csv(other)
     assert not looks_like_fingertips_csv(tmp_path / "absent.csv")
+
+
+def test_blank_lines_keep_line_numbers(tmp_path):
+    rows = _rows()
+    _set(rows, 6, "Value", "oops")
+    rows.insert(3, [])  # a blank line 4: the bad value moves to line 7
+    path = _write(tmp_path, rows)
+    assert "row 7, column 'Value': not a number" in _error(path)
+
+
+def test_row_with_extra_field(tmp_path):
+    rows = _rows()
+    rows[4].append("stray")
+    assert "row 5: row has more fields than the header" in _error(_write(tmp_path, rows))
