@@ -236,6 +236,7 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
             kind=KIND,
             fix="export the episodes again: a header row, then one row per episode",
         )
+    text = text.rstrip("\r\n") + "\n"  # blank lines at the very end hold no episode
     try:
         df = pd.read_csv(
             io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False
@@ -405,7 +406,9 @@ def validate_episodes(
             "referral_source": pd.Categorical(raw["referral_source"], categories=REFERRAL_SOURCES),
             "start_date": start,
             "exit_date": exit_,
-            "exit_reason": pd.Categorical(raw["exit_reason"], categories=EXIT_REASONS),
+            "exit_reason": pd.Categorical(
+                raw["exit_reason"].replace("", None), categories=EXIT_REASONS
+            ),
             "representation_date": rep,
             "line": lines,
         }
@@ -691,79 +694,111 @@ def _count(ep: pd.DataFrame, quarters: list[Quarter], area_codes: list[str]) -> 
     """Distinct-client counts, arrays shaped (area, band, quarter, group).
 
     Each episode overlaps a contiguous run of the quarters' 12-month windows (both window
-    ends increase with the quarter), found with two searchsorted calls; the (episode, window)
-    pairs are then expanded and reduced to (client, area, band, window) with hashing. No
-    loop runs over episodes or clients.
+    ends increase with the quarter), found with searchsorted; so do the windows holding its
+    start and its exit. A client with one episode in an area and age band is counted by
+    adding +1 at the first window of each run and -1 after the last, then a cumulative sum
+    over windows. Clients with several episodes there are expanded to (episode, window)
+    pairs and reduced to one per (client, area, band, window) by hashing, keeping the
+    latest-starting episode's group. No loop runs over episodes or clients.
     """
     nq, na = len(quarters), len(area_codes)
     ws = np.array([np.datetime64(q.rolling_12m()[0], "D") for q in quarters]).astype(np.int64)
     we = np.array([np.datetime64(q.rolling_12m()[1], "D") for q in quarters]).astype(np.int64)
 
     area = pd.Categorical(ep["area_code"], categories=area_codes).codes.astype(np.int64)
-    keep = area >= 0
     order = np.argsort(_days(ep["start_date"]), kind="stable")  # later starts last
-    order = order[keep[order]]
+    order = order[area[order] >= 0]
     s = _days(ep["start_date"])[order]
     exit_na = ep["exit_date"].isna().to_numpy()[order]
     x = np.where(exit_na, _OPEN, _days(ep["exit_date"])[order])
     area = area[order]
     client = pd.factorize(ep["client_id"].to_numpy()[order])[0].astype(np.int64)
     band = (ep["age_at_start"].to_numpy()[order] < ADULT_AGE).astype(np.int64)  # 1 = young
-    sub = ep["substance_group"].cat.codes.to_numpy()[order].astype(np.int64)
-    ref = ep["referral_source"].cat.codes.to_numpy()[order].astype(np.int64)
-
+    groups = {
+        "substance": ep["substance_group"].cat.codes.to_numpy()[order].astype(np.int64),
+        "referral": ep["referral_source"].cat.codes.to_numpy()[order].astype(np.int64),
+    }
     completed = (ep["exit_reason"] == COMPLETED).to_numpy()[order] & ~exit_na
     exit_plus = ep["exit_date"] + pd.DateOffset(months=REPRESENTATION_MONTHS)
     rep = ep["representation_date"]
     rep_soon = (rep.notna() & (rep <= exit_plus)).to_numpy()[order]
-    success = completed & ~rep_soon
-    represented = completed & rep_soon
+    flags = {"completed": completed & ~rep_soon, "represented": completed & rep_soon}
 
-    # Windows each episode overlaps: k_lo..k_hi.
-    k_lo = np.searchsorted(we, s, side="left")
-    k_hi = np.searchsorted(ws, x, side="right") - 1
-    n_k = np.maximum(k_hi - k_lo + 1, 0)
+    # Runs of windows: overlapping the episode, holding its start, holding its exit.
+    runs = {
+        "in_treatment": (np.searchsorted(we, s, "left"), np.searchsorted(ws, x, "right") - 1),
+        "new": (np.searchsorted(we, s, "left"), np.searchsorted(ws, s, "right") - 1),
+    }
+    x_run = (np.searchsorted(we, x, "left"), np.searchsorted(ws, x, "right") - 1)
+    cell = area * 2 + band
+    n_cells = na * 2
+
+    person = (client * na + area) * 2 + band
+    person_code = pd.factorize(person)[0]
+    multi = np.bincount(person_code)[person_code] > 1
+
+    out = {}
+    single = ~multi
+    for name in ["in_treatment", "new", "completed", "represented"]:
+        lo, hi = runs.get(name, x_run)
+        m = single if name in runs else single & flags[name]
+        for by, g in groups.items():
+            ng = len(SUBSTANCE_GROUPS) if by == "substance" else len(REFERRAL_SOURCES)
+            out[name, by] = _run_counts(cell[m], lo[m], hi[m], g[m], n_cells, nq, ng)
+
+    # Clients with several episodes in an area and band: (episode, window) pairs.
+    idx = np.flatnonzero(multi)
+    lo, hi = runs["in_treatment"][0][idx], runs["in_treatment"][1][idx]
+    n_k = np.maximum(hi - lo + 1, 0)
     total = int(n_k.sum())
-    pair_ep = np.repeat(np.arange(len(s)), n_k)
-    first_pair = np.cumsum(n_k) - n_k
-    pair_k = np.arange(total) - np.repeat(first_pair - k_lo, n_k)
-
+    if total == 0:
+        return _shape(out, na, nq)
+    pair_ep = np.repeat(idx, n_k)
+    pair_k = np.arange(total) - np.repeat(np.cumsum(n_k) - n_k - lo, n_k)
     wsk, wek = ws[pair_k], we[pair_k]
-    started = s[pair_ep] >= wsk
     x_p = x[pair_ep]
     exited_in = (x_p >= wsk) & (x_p <= wek)
-    succ = success[pair_ep] & exited_in
-    repd = represented[pair_ep] & exited_in
-
-    key = ((client[pair_ep] * na + area[pair_ep]) * 2 + band[pair_ep]) * nq + pair_k
-    # Reduce to one row per key: the latest-starting episode's group, any of each flag.
-    # Factorising the reversed pairs numbers keys by their last appearance; a key's first
-    # appearance in that order is where the running maximum of the codes steps up.
-    codes_r = pd.factorize(key[::-1])[0]
-    n_keys = int(codes_r.max()) + 1 if total else 0
-    steps = np.flatnonzero(np.diff(np.maximum.accumulate(codes_r), prepend=-1) > 0)
-    latest = total - 1 - steps  # pair index of each key's latest episode, in code order
-
-    def any_flag(flag: np.ndarray) -> np.ndarray:
-        return np.bincount(codes_r, weights=flag[::-1], minlength=n_keys) > 0
-
-    flags = {
-        "in_treatment": np.ones(n_keys, dtype=bool),
-        "new": any_flag(started),
-        "completed": any_flag(succ),
-        "represented": any_flag(repd),
+    pair_flags = {
+        "new": s[pair_ep] >= wsk,
+        "completed": flags["completed"][pair_ep] & exited_in,
+        "represented": flags["represented"][pair_ep] & exited_in,
     }
-    l_ep = pair_ep[latest]
-    cell = (area[l_ep] * 2 + band[l_ep]) * nq + pair_k[latest]
-    out = {}
-    for name, flag in flags.items():
-        out[name, "substance"] = np.bincount(
-            cell[flag] * 4 + sub[l_ep][flag], minlength=na * 2 * nq * 4
-        ).reshape(na, 2, nq, 4)
-        out[name, "referral"] = np.bincount(
-            cell[flag] * 8 + ref[l_ep][flag], minlength=na * 2 * nq * 8
-        ).reshape(na, 2, nq, 8)
-    return out
+    # One row per (client, area, band, window). Pairs are in start order, so numbering
+    # the reversed pairs' keys by first appearance numbers each key at its latest episode;
+    # those first appearances are where the running maximum of the codes steps up.
+    codes_r = pd.factorize((person_code[pair_ep] * nq + pair_k)[::-1])[0]
+    n_keys = int(codes_r.max()) + 1
+    steps = np.flatnonzero(np.diff(np.maximum.accumulate(codes_r), prepend=-1) > 0)
+    latest = total - 1 - steps  # each key's latest pair, in code order
+    l_ep, l_k = pair_ep[latest], pair_k[latest]
+    key_flags = {"in_treatment": np.ones(n_keys, dtype=bool)}
+    for name, f in pair_flags.items():
+        key_flags[name] = np.bincount(codes_r, weights=f[::-1], minlength=n_keys) > 0
+    for name, f in key_flags.items():
+        for by, g in groups.items():
+            ng = out[name, by].shape[-1]
+            flat = (cell[l_ep][f] * nq + l_k[f]) * ng + g[l_ep][f]
+            out[name, by] += np.bincount(flat, minlength=n_cells * nq * ng).reshape(
+                out[name, by].shape
+            )
+    return _shape(out, na, nq)
+
+
+def _run_counts(
+    cell: np.ndarray, lo: np.ndarray, hi: np.ndarray, group: np.ndarray,
+    n_cells: int, nq: int, ng: int,
+) -> np.ndarray:  # fmt: skip
+    """Count items over windows lo..hi per (cell, window, group): +1 at lo, -1 after hi,
+    cumulative sum over windows. Returns (cell, window, group)."""
+    ok = lo <= hi
+    size = n_cells * (nq + 1) * ng
+    up = np.bincount(((cell * (nq + 1) + lo) * ng + group)[ok], minlength=size)
+    down = np.bincount(((cell * (nq + 1) + hi + 1) * ng + group)[ok], minlength=size)
+    return (up - down).reshape(n_cells, nq + 1, ng).cumsum(axis=1)[:, :nq]
+
+
+def _shape(out: dict, na: int, nq: int) -> dict:
+    return {k: v.reshape(na, 2, nq, v.shape[-1]) for k, v in out.items()}
 
 
 def _to_tidy(
