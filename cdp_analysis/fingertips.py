@@ -211,6 +211,11 @@ COMPILED_BREAKDOWNS: dict[str, tuple[str, str]] = {
 }
 
 
+#: Area codes the compiler left empty, by area name (the county council area of
+#: Northamptonshire, abolished April 2021; see :data:`BOUNDARY_CHANGE_CODES`).
+COMPILED_MISSING_CODES: dict[str, str] = {"Northamptonshire": "E10000021"}
+
+
 def read_compiled_extract(
     path: str | Path,
     *,
@@ -219,9 +224,10 @@ def read_compiled_extract(
 ) -> pd.DataFrame:
     """Read the compiled January 2020 Fingertips extract and return a validated tidy table.
 
-    ``area_type`` comes from the area lookup. An empty ``area_code_added_by_compiler`` (the
-    compiler left one for Northamptonshire, a county abolished in 2021) is filled from
-    :data:`BOUNDARY_CHANGE_CODES` by exact area name; any other empty code is an error.
+    ``area_type`` comes from the area lookup (and :data:`BOUNDARY_CHANGE_CODES`). The one
+    empty ``area_code_added_by_compiler`` (Northamptonshire, a county abolished in 2021) is
+    filled from :data:`COMPILED_MISSING_CODES` by exact area name; any other empty code is an
+    error. Sex and age come from :data:`COMPILED_BREAKDOWNS`.
     """
     raw, file, label = _load(path, None)
     text = _decode(raw, file, COMPILED_KIND)
@@ -229,9 +235,8 @@ def read_compiled_extract(
     _require_columns(table.columns, list(COMPILED_COLUMNS), file, COMPILED_KIND)
 
     df = _strip(table[list(COMPILED_COLUMNS)].rename(columns=COMPILED_COLUMNS))
-    former_by_name = {n: c for c, (n, _) in BOUNDARY_CHANGE_CODES.items() if c.startswith("E10")}
-    fill = (df["area_code"] == "") & df["area_name"].isin(former_by_name)
-    df.loc[fill, "area_code"] = df.loc[fill, "area_name"].map(former_by_name)
+    fill = (df["area_code"] == "") & df["area_name"].isin(COMPILED_MISSING_CODES)
+    df.loc[fill, "area_code"] = df.loc[fill, "area_name"].map(COMPILED_MISSING_CODES)
 
     df["area_type"] = df["area_code"].map(known_area_codes(data_dir))
     unknown = df["area_type"].isna() & (df["area_code"] != "")

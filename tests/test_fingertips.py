@@ -386,6 +386,7 @@ def test_compiled_extract_alcohol_financial_year(extract):
 
 def test_compiled_extract_rejects_bad_rows(tmp_path):
     lines = EXTRACT.read_text(encoding="utf-8").splitlines()
+    assert ",E10000011," in lines[5]
     lines[5] = lines[5].replace(",E10000011,", ",E10099999,")
     path = tmp_path / "x.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -419,3 +420,17 @@ def test_row_with_extra_field(tmp_path):
     rows = _rows()
     rows[4].append("stray")
     assert "row 5: row has more fields than the header" in _error(_write(tmp_path, rows))
+
+
+def test_compiled_extract_other_empty_code_is_an_error(tmp_path):
+    lines = EXTRACT.read_text(encoding="utf-8").splitlines()
+    assert ",Brighton and Hove,E06000043," in lines[7]  # line 8
+    lines[7] = lines[7].replace(",E06000043,", ",,")
+    path = tmp_path / "x.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"row 8, column 'area_code_added_by_compiler': empty"):
+        read_compiled_extract(path)
+
+
+def test_missing_file(tmp_path):
+    assert "file not found" in _error(tmp_path / "nope.csv")
