@@ -29,8 +29,9 @@ indicator exists (the completion indicators need the Fingertips API on a connect
 
 Every number is drawn from ``numpy.random.default_rng`` with fixed seeds (one stream per
 indicator or measure, keyed by a CRC of its id, so adding a measure does not change the
-others), and files are written with fixed formatting: the output is byte-identical on every
-run and platform.
+others), and files are written with fixed formatting (fixed decimals, fixed line ends): the
+output is byte-identical on every run with the same numpy version (numpy does not promise
+identical random streams across its releases).
 """
 
 from __future__ import annotations

@@ -64,7 +64,8 @@ def test_committed_files_are_the_generators_output(generated):
         committed = DEMO / path.name
         assert committed.is_file(), f"run `cdp-analysis demo-data` and commit {committed}"
         assert committed.read_bytes() == path.read_bytes(), (
-            f"{committed} is stale: run `cdp-analysis demo-data` and commit it"
+            f"{committed} is stale (a generator changed, or numpy's random streams did): "
+            "run `cdp-analysis demo-data` and commit it"
         )
 
 
