@@ -357,3 +357,17 @@ def test_fetch_command_writes_nothing_on_failure(server, tmp_path):
     with pytest.raises(FetchError, match="web page"):
         _run_fetch(["--data", str(data), "--base-url", server.url, "--indicators", "90244"])
     assert not (data / "fingertips").exists()
+
+
+def test_fetch_through_the_cli_exits_2_with_the_message(server, tmp_path, monkeypatch, capsys):
+    from cdp_analysis import cli
+
+    monkeypatch.setitem(cli._COMMANDS, "fetch", "commands.fetch")
+    server.script = [Answer(b"", status=200)]
+    data = tmp_path / "data"
+    argv = ["fetch", "--data", str(data), "--base-url", server.url, "--indicators", "90244"]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("cdp-analysis fetch: The Fingertips API answer for ")
+    assert "was empty (0 bytes" in err and "Traceback" not in err
+    assert not (data / "fingertips").exists()

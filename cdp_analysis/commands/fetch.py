@@ -64,17 +64,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--refresh", action="store_true", help="download again even if a cached answer exists"
     )
     parser.add_argument(
-        "--base-url", default=DEFAULT_BASE_URL, help=f"API address (default {DEFAULT_BASE_URL})"
+        "--base-url",
+        default=DEFAULT_BASE_URL,
+        metavar="URL",
+        help=f"API address (default {DEFAULT_BASE_URL})",
     )
     parser.add_argument(
         "--child-area-type",
         type=int,
+        metavar="ID",
         default=UTLA_AREA_TYPE,
         help=f"Fingertips area type id (default {UTLA_AREA_TYPE}: upper-tier LAs)",
     )
     parser.add_argument(
         "--parent-area-type",
         type=int,
+        metavar="ID",
         default=ENGLAND_AREA_TYPE,
         help=f"parent area type id (default {ENGLAND_AREA_TYPE}: England)",
     )
@@ -84,10 +89,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="save the download even if some indicators have no rows (they are listed)",
     )
     parser.add_argument(
-        "--timeout", type=float, default=120.0, help="seconds to wait for each answer (120)"
+        "--timeout",
+        type=float,
+        default=120.0,
+        metavar="SECONDS",
+        help="seconds to wait for each answer (120)",
     )
     parser.add_argument(
-        "--output", type=Path, metavar="FILE", help="CSV to write (default: see the help text)"
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="CSV to write (default: DIR/fingertips/fingertips_api_<YYYY-MM-DD>.csv)",
     )
 
 
