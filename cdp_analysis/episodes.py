@@ -652,8 +652,9 @@ def derive_indicators(
     """Every episodes indicator for every area and quarter, as a tidy table.
 
     ``episodes`` is a frame from :func:`load_episodes`. Quarters run from ``first_quarter``
-    (default: the first whose 12 months start after the quarter of the earliest
-    ``start_date``; pass it when the extract holds long-running episodes) to
+    (default: the first whose 12 months start on or after the records' coverage start,
+    taken as the earliest ``exit_date``, or the earliest ``start_date`` if none has exited:
+    an extract of episodes active since some date holds no exit before it) to
     ``last_quarter`` (default: the quarter holding ``as_at``). ``as_at`` is the extract date
     (default: the latest date in the records); completions in 12 months ending less than 6
     months before it are marked provisional. ``area_codes`` (default: those in the records)
@@ -668,8 +669,7 @@ def derive_indicators(
     if first_quarter is not None:
         first = _quarter(first_quarter)
     else:
-        first = Quarter.containing(ep["start_date"].min()).shift(4)
-        first = min(first, last)
+        first = min(_first_complete_quarter(ep), last)
     quarters = quarter_range(first, last)
     if not quarters:
         raise ValueError(f"first quarter {first} is after last quarter {last}")
@@ -684,6 +684,15 @@ def derive_indicators(
     if unknown:
         raise ValueError(f"area codes not in the area lookup: {unknown}")
     return _to_tidy(counts, quarters, area_codes, lookup, as_at, source)
+
+
+def _first_complete_quarter(ep: pd.DataFrame) -> Quarter:
+    """The first quarter whose 12 months start on or after the records' coverage start."""
+    exits = ep["exit_date"].dropna()
+    covered_from = (exits if len(exits) else ep["start_date"]).min()
+    q = Quarter.containing(covered_from)
+    first = q.shift(3)  # its 12 months start at q's start
+    return first if pd.Timestamp(q.start) == covered_from else first.shift(1)
 
 
 def _quarter(q: Quarter | str) -> Quarter:

@@ -287,12 +287,19 @@ def test_latest_quarters_are_provisional(tmp_path):
 
 def test_default_quarters(tmp_path):
     episodes = ep.load_episodes(
-        write(tmp_path, [row("A", "2023-05-10"), row("B", "2025-01-15", "2025-02-03", "other")]),
+        write(
+            tmp_path,
+            [
+                row("A", "2019-05-10", "2023-06-15", "other"),
+                row("B", "2025-01-15", "2025-02-03", "other"),
+                row("C", "2022-05-10"),
+            ],
+        ),
         today=TODAY,
     )
     t = ep.derive_indicators(episodes)
-    # Earliest start in 2023/24 Q1, so the first full 12 months end at 2024/25 Q1; the latest
-    # date (3 Feb 2025) is in 2024/25 Q4.
+    # Earliest exit 15 June 2023: the first 12 months starting after it are July 2023 - June
+    # 2024 (2024/25 Q1); the latest date (3 Feb 2025) is in 2024/25 Q4.
     assert sorted(set(t["period_label"])) == ["2024/25 Q1", "2024/25 Q2", "2024/25 Q3",
                                               "2024/25 Q4"]  # fmt: skip
 
@@ -562,3 +569,77 @@ def test_many_problems_are_reported_together(tmp_path):
     err = _error(write(tmp_path, rows))
     assert len(err.problems) == 3  # unknown group, two bad dates (one problem), age
     assert {p.column for p in err.problems} == {"substance_group", "start_date", "age_at_start"}
+
+
+# --- cross-check against a plain per-client reference -----------------------------------------
+
+
+def _reference_counts(episodes: pd.DataFrame, quarters) -> dict:
+    """The rules of docs/episodes.md applied client by client, in plain Python (slow)."""
+    from collections import Counter, defaultdict
+
+    six_months = pd.DateOffset(months=6)
+    people = defaultdict(list)
+    for r in episodes.to_dict("records"):
+        people[r["client_id"], r["area_code"], r["age_at_start"] < 18].append(r)
+    out = Counter()
+    for q in quarters:
+        ws, we = (pd.Timestamp(d) for d in q.rolling_12m())
+        for (_, area, young), eps in people.items():
+            overlapping = [
+                r for r in eps
+                if r["start_date"] <= we and (pd.isna(r["exit_date"]) or r["exit_date"] >= ws)
+            ]  # fmt: skip
+            if not overlapping:
+                continue
+            latest = max(overlapping, key=lambda r: r["start_date"])
+            group = latest["referral_source"] if young else latest["substance_group"]
+            key = (q.fingertips_label, area, young, group)
+            out["in_treatment", *key] += 1
+            out["new", *key] += any(ws <= r["start_date"] <= we for r in eps)
+            completions = [
+                r for r in eps
+                if r["exit_reason"] == ep.COMPLETED and ws <= r["exit_date"] <= we
+            ]  # fmt: skip
+            soon = [
+                pd.notna(r["representation_date"])
+                and r["representation_date"] <= r["exit_date"] + six_months
+                for r in completions
+            ]
+            out["completed", *key] += any(not s for s in soon)
+            out["represented", *key] += any(soon)
+    return out
+
+
+def test_matches_a_plain_per_client_reference(tmp_path):
+    from cdp_analysis.demo_episodes import write_demo_episodes
+    from cdp_analysis.periods import Quarter, quarter_range
+
+    path = write_demo_episodes(
+        tmp_path / "demo.csv", area_code=[PORTSMOUTH, SOUTHAMPTON], n_clients=800, seed=7
+    )
+    episodes = ep.load_episodes(path, today=TODAY)
+    assert episodes["client_id"].duplicated().sum() > 100  # many clients re-present
+    quarters = quarter_range(Quarter.parse("2023-24Q1"), Quarter.parse("2025-26Q4"))
+    table = ep.derive_indicators(episodes, quarters[0], quarters[-1])
+    ref = _reference_counts(episodes, quarters)
+    subs = {v: k for k, v in ep.SUBSTANCE_CATEGORIES.items()}
+    refs = {v: k for k, v in ep.REFERRAL_CATEGORIES.items()}
+    names = {
+        ep.ADULTS_IN_TREATMENT: "in_treatment", ep.YP_IN_TREATMENT: "in_treatment",
+        ep.COMPLETIONS: "completed", ep.YP_COMPLETIONS: "completed",
+        ep.REPRESENTATIONS: "represented", ep.NEW_PRESENTATIONS: "new",
+    }  # fmt: skip
+    checked = 0
+    for r in table.itertuples():
+        young = r.age == ep.AGE_YP
+        if r.category:
+            groups = [subs.get(r.category) or refs[r.category]]
+        else:
+            groups = ep.REFERRAL_SOURCES if young else ep.SUBSTANCE_GROUPS
+        expected = sum(
+            ref[names[r.indicator_id], r.period_label, r.area_code, young, g] for g in groups
+        )
+        assert r.count == expected, r
+        checked += expected
+    assert checked > 10_000
