@@ -17,6 +17,6 @@ Modules, one per concern, each taking and returning tidy DataFrames:
 Methods and decision rules: docs/assessment.md.
 """
 
-from .area import Assessment, NationalContext, assess_area, prepare
+from .area import Assessment, NationalContext, assess_area, assess_areas, prepare
 
-__all__ = ["Assessment", "NationalContext", "assess_area", "prepare"]
+__all__ = ["Assessment", "NationalContext", "assess_area", "assess_areas", "prepare"]

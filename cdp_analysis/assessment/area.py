@@ -99,6 +99,85 @@ def prepare(
     )
 
 
+def _tables(
+    context: NationalContext,
+    targets_plan: Any,
+    codes: list[str],
+    pairs: pd.DataFrame,
+) -> dict[str, pd.DataFrame]:
+    """Every per-concern table for the areas ``codes`` (vectorised across them)."""
+    measures = context.measures
+    end = context.quarter.end
+    plan = ms.plan_info(targets_plan)
+    target_rows = ms.target_table(targets_plan)
+
+    def mine(df: pd.DataFrame) -> pd.DataFrame:
+        return df[df["area_code"].isin(codes)].reset_index(drop=True)
+
+    series = mine(context.series)
+    latest = mine(context.latest)
+    england = mine(context.england)
+    models = tr.trend_models(series, measures, end)
+    projections = tr.project(models, plan["end"] or end)
+    baseline_rows = lt.latest_rows(series, plan["baseline_end"])
+    change = bl.change_since_baseline(baseline_rows, latest, measures)
+    judged = tg.plan_end_rows(series, latest, plan["end"])
+    judged_change = (
+        change if judged is latest else bl.change_since_baseline(baseline_rows, judged, measures)
+    )
+    used = pd.concat(
+        [series[["measure_id", "area_code", "synthetic"]],
+         england[["measure_id", "area_code", "england_synthetic"]].rename(
+             columns={"england_synthetic": "synthetic"})],
+        ignore_index=True,
+    )  # fmt: skip
+    tables = {
+        "latest": latest,
+        "england": england,
+        "comparators": bm.comparator_ranks(latest, context.series, measures, pairs),
+        "national_ranks": mine(context.national_ranks),
+        "funnel": mine(context.funnel),
+        "recent_trends": tr.recent_trends(series, measures, end),
+        "trend_models": models,
+        "projections": projections,
+        "baseline": change,
+        "targets": tg.assess_targets(
+            measures, target_rows, judged, judged_change, projections, plan, codes
+        ),
+        "synthetic": used.groupby(["measure_id", "area_code"], as_index=False)["synthetic"].any(),
+    }
+    tables["summary"] = rag.summary(
+        measures, codes, latest, england, tables["comparators"], tables["national_ranks"],
+        tables["funnel"], tables["recent_trends"], change, tables["targets"],
+        tables["synthetic"],
+    )  # fmt: skip
+    return tables
+
+
+def _pairs(codes: list[str], comparators, data_dir) -> pd.DataFrame:
+    """(area_code, comparator_code) for every area assessed."""
+    rows = [
+        (code, other)
+        for code in codes
+        for other in areas.comparators(code, data_dir, comparators)
+        if other != code
+    ]
+    return pd.DataFrame(rows, columns=["area_code", "comparator_code"])
+
+
+def _context(table, catalogue, quarter, data_dir, context) -> NationalContext:
+    if context is None:
+        if table is None:
+            raise CdpError("the assessment needs the tidy table (or a context from prepare())")
+        return prepare(table, catalogue, quarter, data_dir)
+    if context.quarter != quarter:
+        raise CdpError(
+            f"the shared context is for {context.quarter.label}, not {quarter.label}: "
+            "call prepare() for this quarter"
+        )
+    return context
+
+
 def assess_area(
     table: pd.DataFrame | None,
     catalogue: Any,
@@ -118,26 +197,18 @@ def assess_area(
         targets_plan: one plan of ``data/targets.yaml`` (or None: every measure "no target").
         area_code: an area of ``data/lookups/areas.csv`` (any English upper-tier LA).
         quarter: reporting quarter (``Quarter`` or a label like ``2025-26Q4``).
-        comparators: comparator area codes; default :func:`cdp_analysis.areas.comparators`.
+        comparators: comparator area codes; default :func:`cdp_analysis.areas.comparators`
+            (the other upper-tier LAs of the region).
         data_dir: the data folder holding ``lookups/`` (default: the bundled one).
         context: :func:`prepare` of the same table, catalogue and quarter, to share work
             across areas (``table`` and ``catalogue`` are then not read again).
     """
     quarter = _quarter(quarter)
-    if context is None:
-        if table is None:
-            raise CdpError("assess_area needs the tidy table (or a context from prepare())")
-        context = prepare(table, catalogue, quarter, data_dir)
-    elif context.quarter != quarter:
-        raise CdpError(
-            f"the shared context is for {context.quarter.label}, not {quarter.label}: "
-            "call prepare() for this quarter"
-        )
+    context = _context(table, catalogue, quarter, data_dir, context)
     me = areas.area(area_code, data_dir)
     comps = areas.comparators(area_code, data_dir, comparators)
-    measures = context.measures
+    pairs = pd.DataFrame({"area_code": area_code, "comparator_code": comps})
     plan = ms.plan_info(targets_plan)
-    target_rows = ms.target_table(targets_plan)
     notes = []
     plan_area = str(ms.get(targets_plan, "area_code", "")) if targets_plan is not None else ""
     if plan_area and plan_area != area_code:
@@ -145,57 +216,48 @@ def assess_area(
             f"The targets are those of {plan['plan_name'] or plan['plan_id']} for "
             f"{plan_area}, applied to {me['area_name']} ({area_code})."
         )
-
-    def mine(df: pd.DataFrame) -> pd.DataFrame:
-        return df[df["area_code"].eq(area_code)].reset_index(drop=True)
-
-    series = mine(context.series)
-    latest = mine(context.latest)
-    england = mine(context.england)
-    comparator_ranks = bm.comparator_ranks(latest, context.series, measures, area_code, comps)
-    recent = tr.recent_trends(series, measures, quarter.end)
-    models = tr.trend_models(series, measures, quarter.end)
-    project_to = plan["end"] or quarter.end
-    projections = tr.project(models, project_to)
-    baseline_rows = lt.latest_rows(series, plan["baseline_end"])
-    change = bl.change_since_baseline(baseline_rows, latest, measures)
-    judged = tg.plan_end_rows(series, latest, plan["end"])
-    judged_change = (
-        change if judged is latest else bl.change_since_baseline(baseline_rows, judged, measures)
-    )
-    targets = tg.assess_targets(
-        measures, target_rows, judged, judged_change,
-        projections[["measure_id", "projected_to", "projected", "projected_lower",
-                     "projected_upper"]],
-        plan,
-    )  # fmt: skip
-    used = pd.concat(
-        [series[["measure_id", "synthetic"]],
-         england[["measure_id", "england_synthetic"]].rename(
-             columns={"england_synthetic": "synthetic"})],
-        ignore_index=True,
-    )  # fmt: skip
-    synthetic = used.groupby("measure_id")["synthetic"].any()
-    summary = rag.summary(
-        measures, latest, england, comparator_ranks, mine(context.national_ranks),
-        mine(context.funnel), recent, change, targets, synthetic,
-    )  # fmt: skip
+    t = _tables(context, targets_plan, [area_code], pairs)
     return Assessment(
         area_code=area_code,
         area_name=me["area_name"],
         quarter=quarter,
         plan_id=plan["plan_id"],
         comparator_codes=comps,
-        summary=summary,
-        latest=latest,
-        england=england,
-        comparators=comparator_ranks,
-        national_ranks=mine(context.national_ranks),
-        funnel=mine(context.funnel),
-        recent_trends=recent,
-        trend_models=models,
-        projections=projections,
-        baseline=change,
-        targets=targets,
+        summary=t["summary"].drop(columns="area_code"),
+        latest=t["latest"],
+        england=t["england"],
+        comparators=t["comparators"],
+        national_ranks=t["national_ranks"],
+        funnel=t["funnel"],
+        recent_trends=t["recent_trends"],
+        trend_models=t["trend_models"],
+        projections=t["projections"],
+        baseline=t["baseline"],
+        targets=t["targets"],
         notes=notes,
     )
+
+
+def assess_areas(
+    table: pd.DataFrame | None,
+    catalogue: Any,
+    targets_plan: Any,
+    area_codes: list[str],
+    quarter: Quarter | str,
+    *,
+    data_dir: str | Path | None = None,
+    context: NationalContext | None = None,
+) -> dict[str, pd.DataFrame]:
+    """:func:`assess_area` for many areas at once (each with its default comparators).
+
+    Returns the per-concern tables keyed by name (``summary``, ``latest``, ``england``,
+    ``comparators``, ``national_ranks``, ``funnel``, ``recent_trends``, ``trend_models``,
+    ``projections``, ``baseline``, ``targets``), each with an ``area_code`` column.
+    """
+    quarter = _quarter(quarter)
+    context = _context(table, catalogue, quarter, data_dir, context)
+    codes = list(dict.fromkeys(area_codes))
+    known = set(areas.lookup(data_dir)["area_code"])
+    for code in (c for c in codes if c not in known):
+        areas.area(code, data_dir)  # raises, naming close matches
+    return _tables(context, targets_plan, codes, _pairs(codes, None, data_dir))

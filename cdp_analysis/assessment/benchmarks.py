@@ -135,21 +135,42 @@ def comparator_ranks(
     latest: pd.DataFrame,
     series: pd.DataFrame,
     measures: pd.DataFrame,
-    area_code: str,
-    comparators: list[str],
+    pairs: pd.DataFrame,
 ) -> pd.DataFrame:
-    """Rank of the area among itself and its comparators, per measure."""
-    mine = latest[latest["area_code"].eq(area_code)]
-    out = ranks(mine, series, measures, [area_code, *comparators])
-    alone = out["n"].le(1) & ~out["rank_text"].eq(NOT_RANKED)
-    out.loc[alone, "rank_text"] = NO_COMPARATOR_DATA
-    return out.rename(
-        columns={
-            "rank": "comparator_rank",
-            "n": "comparator_n",
-            "rank_text": "comparator_rank_text",
-        }
+    """Rank of each area among itself and its comparators, per measure (vectorised).
+
+    ``pairs`` has columns ``area_code`` and ``comparator_code``, one row per comparator of
+    each area assessed. Returns ``comparator_rank``, ``comparator_n`` and
+    ``comparator_rank_text`` for every row of ``latest`` whose area is in ``pairs``.
+    """
+    want = measures.set_index("measure_id")
+    mine = latest[latest["area_code"].isin(pairs["area_code"])]
+    mine = mine[["measure_id", "area_code", *_PERIOD[1:], "value"]]
+    others = series.loc[series["value"].notna(), [*_PERIOD, "area_code", "value"]].rename(
+        columns={"area_code": "comparator_code", "value": "other_value"}
     )
+    grid = mine.merge(pairs, on="area_code").merge(others, on=[*_PERIOD, "comparator_code"])
+    lower_better = grid["measure_id"].map(want["polarity"]).eq("lower_is_better")
+    better = np.where(
+        lower_better, grid["other_value"] < grid["value"], grid["other_value"] > grid["value"]
+    )
+    grid = grid.assign(better=better)
+    tally = grid.groupby(["measure_id", "area_code"]).agg(
+        others=("better", "size"), ahead=("better", "sum")
+    )
+    out = mine.merge(tally.reset_index(), on=["measure_id", "area_code"], how="left")
+    has = out["value"].notna()
+    out["comparator_n"] = np.where(has, out["others"].fillna(0) + 1, np.nan)
+    out["comparator_rank"] = np.where(has, out["ahead"].fillna(0) + 1, np.nan)
+    polarity = out["measure_id"].map(want["polarity"])
+    out["comparator_rank_text"] = _rank_text(out["comparator_rank"], out["comparator_n"], polarity)
+    unit = out["measure_id"].map(want["unit"])
+    out.loc[has & out["comparator_n"].le(1), "comparator_rank_text"] = NO_COMPARATOR_DATA
+    counted = unit.isin(["count", "kg"])
+    out.loc[counted, ["comparator_rank", "comparator_n"]] = np.nan
+    out.loc[counted, "comparator_rank_text"] = NOT_RANKED
+    return out[["measure_id", "area_code", "comparator_rank", "comparator_n",
+                "comparator_rank_text"]]  # fmt: skip
 
 
 def funnel_positions(

@@ -51,18 +51,28 @@ def rag_of(status: pd.Series) -> pd.Series:
 
 
 def _one_target_per_measure(targets: pd.DataFrame) -> pd.DataFrame:
+    key = ["area_code", "measure_id"]
     rank = targets["status"].map({s: i for i, s in enumerate(_SEVERITY)})
-    worst = targets.assign(_rank=rank).sort_values(["measure_id", "_rank"])
-    joined = worst.groupby("measure_id", sort=False).agg(
-        target_text=("target_text", "; ".join),
-        reason=("reason", " ".join),
-        target_status=("status", "first"),
+    worst = targets.assign(_rank=rank).sort_values([*key, "_rank"])
+    several = worst.duplicated(key, keep=False)
+    single = worst.loc[~several, [*key, "target_text", "reason", "status"]]
+    joined = (
+        worst[several]
+        .groupby(key, sort=False)
+        .agg(
+            target_text=("target_text", "; ".join),
+            reason=("reason", " ".join),
+            status=("status", "first"),
+        )  # fmt: skip
+        .reset_index()
     )
-    return joined.reset_index()
+    out = pd.concat([single, joined], ignore_index=True)
+    return out.rename(columns={"status": "target_status"})
 
 
 def summary(
     measures: pd.DataFrame,
+    area_codes: list[str],
     latest: pd.DataFrame,
     england: pd.DataFrame,
     comparator_ranks: pd.DataFrame,
@@ -71,54 +81,40 @@ def summary(
     recent: pd.DataFrame,
     change: pd.DataFrame,
     targets: pd.DataFrame,
-    synthetic: pd.Series,
+    synthetic: pd.DataFrame,
 ) -> pd.DataFrame:
-    """The RAG summary for one area from the per-concern tables (each for that area only).
+    """The RAG summary: every measure for every area of ``area_codes`` (column
+    ``area_code`` first, then :data:`SUMMARY_COLUMNS`), from the per-concern tables.
 
-    ``synthetic`` is indexed by measure id: whether any row used (the area's series, the
-    England row) is synthetic demo data.
+    ``synthetic`` has ``measure_id``, ``area_code`` and ``synthetic``: whether any row used
+    (the area's series, the England row) is synthetic demo data.
     """
+    key = ["measure_id", "area_code"]
     base = measures[["measure_id", "priority", "priority_name", "objectives", "short_name",
                      "unit", "order"]]  # fmt: skip
-    df = base.merge(
-        latest[["measure_id", "period_label", "value", "lower_95", "upper_95", "value_note",
-                "source"]],
-        on="measure_id", how="left",
-    )  # fmt: skip
-    df = df.merge(
-        england[["measure_id", "england_value", "vs_england"]], on="measure_id", how="left"
-    )
-    df = df.merge(
-        comparator_ranks[["measure_id", "comparator_rank_text"]].rename(
-            columns={"comparator_rank_text": "comparator_rank"}
-        ),
-        on="measure_id",
-        how="left",
-    )
-    df = df.merge(
-        national_ranks[["measure_id", "rank_text"]].rename(columns={"rank_text": "national_rank"}),
-        on="measure_id",
-        how="left",
-    )
-    df = df.merge(funnel[["measure_id", "funnel_position"]], on="measure_id", how="left")
-    df = df.merge(
-        recent[["measure_id", "recent_trend"]].rename(columns={"recent_trend": "trend"}),
-        on="measure_id",
-        how="left",
-    )
-    df = df.merge(
-        change[["measure_id", "change"]].rename(columns={"change": "change_since_baseline"}),
-        on="measure_id",
-        how="left",
-    )
-    df = df.merge(_one_target_per_measure(targets), on="measure_id", how="left")
+    df = base.merge(pd.DataFrame({"area_code": list(area_codes)}), how="cross")
+
+    def add(table: pd.DataFrame, columns: dict[str, str]) -> None:
+        nonlocal df
+        df = df.merge(table[[*key, *columns]].rename(columns=columns), on=key, how="left")
+
+    add(latest, {c: c for c in ("period_label", "value", "lower_95", "upper_95", "value_note",
+                                "source")})  # fmt: skip
+    add(england, {"england_value": "england_value", "vs_england": "vs_england"})
+    add(comparator_ranks, {"comparator_rank_text": "comparator_rank"})
+    add(national_ranks, {"rank_text": "national_rank"})
+    add(funnel, {"funnel_position": "funnel_position"})
+    add(recent, {"recent_trend": "trend"})
+    add(change, {"change": "change_since_baseline"})
+    add(_one_target_per_measure(targets), {"target_text": "target_text", "reason": "reason",
+                                            "target_status": "target_status"})  # fmt: skip
+    add(synthetic, {"synthetic": "synthetic"})
     no_data = df["period_label"].isna()
     text_cols = ["period_label", "value_note", "source", "vs_england", "comparator_rank",
                  "national_rank", "funnel_position", "trend", "change_since_baseline",
-                 "target_text"]  # fmt: skip
+                 "target_text", "reason"]  # fmt: skip
     df[text_cols] = df[text_cols].fillna("")
     df["target_status"] = df["target_status"].fillna(tg.NO_TARGET)
-    df["reason"] = df["reason"].fillna("")
     df.loc[no_data, "reason"] = NO_DATA
     df["rag"] = rag_of(df["target_status"])
     df.loc[no_data, "rag"] = GREY
@@ -128,9 +124,9 @@ def summary(
         range_text(lo, hi, u)
         for lo, hi, u in zip(df["lower_95"], df["upper_95"], df["unit"], strict=True)
     ]
-    df["synthetic"] = df["measure_id"].map(synthetic).fillna(False).astype(bool)
-    df = df.sort_values(["priority", "order"]).reset_index(drop=True)
-    return df[SUMMARY_COLUMNS]
+    df["synthetic"] = df["synthetic"].astype("boolean").fillna(False).astype(bool)
+    df = df.sort_values(["area_code", "priority", "order"]).reset_index(drop=True)
+    return df[["area_code", *SUMMARY_COLUMNS]]
 
 
 def counts(summary_table: pd.DataFrame) -> pd.Series:

@@ -96,7 +96,7 @@ def _comparison(targets: pd.DataFrame, polarity: pd.Series) -> pd.Series:
     return comp.fillna(by_polarity).fillna("")
 
 
-def _target_text(t: pd.Series, unit: str, base_label: str) -> str:
+def _target_text(t: dict, unit: str, base_label: str) -> str:
     kind = t["target_type"]
     comp = _COMPARISON_WORDS.get(t["comparison"], "")
     if kind == "value":
@@ -119,37 +119,43 @@ def assess_targets(
     change: pd.DataFrame,
     projection: pd.DataFrame,
     plan: dict,
+    area_codes: list[str],
 ) -> pd.DataFrame:
-    """Status of every measure's target for one area (one row per target; measures with
-    no target get a ``no target`` row).
+    """Status of every measure's target for each area (one row per target and area;
+    measures with no target get a ``no target`` row).
 
     Args:
         measures: :func:`.measures.measure_table`.
         targets: :func:`.measures.target_table` of the plan (may be empty).
-        current: the row judged for each measure: the first period ending on or after the
-            plan end when the data reach it, else the latest (one row per measure).
+        current: the row judged for each measure and area: the first period ending on or
+            after the plan end when the data reach it, else the latest.
         change: :func:`.baseline.change_since_baseline` of ``current`` against the baseline.
         projection: :func:`.trends.project` of the series models to the plan end.
         plan: :func:`.measures.plan_info`.
+        area_codes: the areas assessed (every one gets a row for every measure).
     """
-    df = measures[["measure_id", "unit", "polarity", "order"]].merge(
-        targets, on="measure_id", how="left"
+    grid = measures[["measure_id", "unit", "polarity", "order"]].merge(
+        pd.DataFrame({"area_code": list(area_codes)}), how="cross"
     )
+    df = grid.merge(targets, on="measure_id", how="left")
     df["target_type"] = df["target_type"].fillna("none")
     for col in ("comparison", "direction", "target_reason", "objective"):
         df[col] = df[col].fillna("")
     df["comparison"] = _comparison(df, df["polarity"])
+    key = ["measure_id", "area_code"]
     df = df.merge(
-        current[["measure_id", "period_label", "period_end", "value", "value_note"]],
-        on="measure_id",
-        how="left",
+        current[[*key, "period_label", "period_end", "value", "value_note"]], on=key, how="left"
     ).merge(
-        change[["measure_id", "baseline_period", "baseline_value", "difference", "p_value",
-                "change", "change_reason"]],
-        on="measure_id",
+        change[[*key, "baseline_period", "baseline_value", "difference", "p_value", "change",
+                "change_reason"]],
+        on=key,
         how="left",
     )  # fmt: skip
-    df = df.merge(projection, on="measure_id", how="left")
+    df = df.merge(
+        projection[[*key, "projected_to", "projected", "projected_lower", "projected_upper"]],
+        on=key,
+        how="left",
+    )
     # the plan's own baseline value overrides the data's
     df["data_baseline_value"] = df["baseline_value"]
     plan_base = df["plan_baseline_value"].notna()
@@ -223,18 +229,19 @@ def assess_targets(
     df["end_of_plan"] = ended & ~kind.eq("none") & has_value
     base_label = plan.get("baseline_period") or "2022/23"
     # text only: one short sentence per measure
-    df["target_text"] = [_target_text(t, t["unit"], base_label) for _, t in df.iterrows()]
-    df["reason"] = [_reason(t, plan) for _, t in df.iterrows()]
+    records = df.to_dict("records")
+    df["target_text"] = [_target_text(t, t["unit"], base_label) for t in records]
+    df["reason"] = [_reason(t, plan) for t in records]
     df = df.rename(columns={"period_label": "assessed_period", "value": "assessed_value"})
-    df = df.sort_values("order")
-    return df[TARGET_COLUMNS].reset_index(drop=True)
+    df = df.sort_values(["area_code", "order"])
+    return df[["area_code", *TARGET_COLUMNS]].reset_index(drop=True)
 
 
 def _v(x: float, unit: str) -> str:
     return value_text(x, unit)
 
 
-def _reason(t: pd.Series, plan: dict) -> str:
+def _reason(t: dict, plan: dict) -> str:
     """The status in plain words."""
     unit, status, kind = t["unit"], t["status"], t["target_type"]
     if status == NO_TARGET:
@@ -298,7 +305,7 @@ def _reason(t: pd.Series, plan: dict) -> str:
     return f"{projected}; the target is {goal}."
 
 
-def _met_now_text(t: pd.Series) -> bool:
+def _met_now_text(t: dict) -> bool:
     if t["target_type"] == "direction":
         want = INCREASE if t["direction"] == "increase" else DECREASE
         return t["change"] == want

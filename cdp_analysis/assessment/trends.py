@@ -138,11 +138,9 @@ def non_overlapping(series: pd.DataFrame) -> pd.DataFrame:
     return series[months_back % span == 0]
 
 
-def _design(rows: pd.DataFrame, method: str, unit: str, mult: float):
+def _design(rows: dict[str, np.ndarray], method: str, unit: str, mult: float):
     """(kind, endog, offset, exposure_latest, usable mask) for one series."""
-    count = rows["count"].to_numpy(float)
-    den = rows["denominator"].to_numpy(float)
-    value = rows["value"].to_numpy(float)
+    count, den, value = rows["count"], rows["denominator"], rows["value"]
     if method == "wilson":
         ok = np.isfinite(count) & (den > 0)
         return "binomial", np.c_[count, den - count], None, den, ok
@@ -161,8 +159,13 @@ def _design(rows: pd.DataFrame, method: str, unit: str, mult: float):
     return "quasi" if method == "count" else "poisson", y, None, np.ones_like(y), ok
 
 
-def fit_series(rows: pd.DataFrame, method: str, unit: str, mult: float) -> dict:
-    """Fit the series model to one measure's rows for one area (rows sorted by period end)."""
+def fit_series(rows: pd.DataFrame | dict, method: str, unit: str, mult: float) -> dict:
+    """Fit the series model to one measure's rows for one area (rows sorted by period end).
+
+    ``rows`` is a series table or a dict of its columns as numpy arrays.
+    """
+    if isinstance(rows, pd.DataFrame):
+        rows = _arrays(rows)
     kind, endog, offset, exposure, ok = _design(rows, method, unit, mult)
     out = {
         "n_points": int(ok.sum()),
@@ -181,9 +184,10 @@ def fit_series(rows: pd.DataFrame, method: str, unit: str, mult: float) -> dict:
             "status": INSUFFICIENT,
             "reason": f"{int(ok.sum())} non-overlapping period(s); at least {MIN_POINTS} needed",
         }
-    used = rows[ok]
-    last_end = used["period_end"].iloc[-1]
-    t = ((used["period_end"] - last_end).dt.days / YEAR_DAYS).to_numpy(float)
+    ends = rows["period_end"][ok]
+    labels = rows["period_label"][ok]
+    last_end = pd.Timestamp(ends[-1])
+    t = (ends - ends[-1]) / np.timedelta64(1, "D") / YEAR_DAYS
     exog = np.c_[np.ones_like(t), t]
     y = endog[ok]
     family = sm.families.Binomial() if kind == "binomial" else sm.families.Poisson()
@@ -215,8 +219,8 @@ def fit_series(rows: pd.DataFrame, method: str, unit: str, mult: float) -> dict:
     return {
         **out,
         "status": FITTED,
-        "first_period": used["period_label"].iloc[0],
-        "last_period": used["period_label"].iloc[-1],
+        "first_period": labels[0],
+        "last_period": labels[-1],
         "last_end": last_end,
         "b0": b0,
         "b1": b1,
@@ -249,14 +253,25 @@ def trend_models(
     rows = series[series["period_end"] <= pd.Timestamp(end)]
     if area_codes is not None:
         rows = rows[rows["area_code"].isin(list(area_codes))]
-    rows = non_overlapping(rows)
-    want = measures.set_index("measure_id")
+    rows = non_overlapping(rows).reset_index(drop=True)
+    want = measures.set_index("measure_id")[["method", "unit", "multiplier"]].to_dict("index")
+    arrays = _arrays(rows)
     out = []
-    for (mid, code), grp in rows.groupby(["measure_id", "area_code"], sort=True):
-        m = want.loc[mid]
-        fit = fit_series(grp, m["method"], m["unit"], float(m["multiplier"]))
+    # one statsmodels fit per series: the only loop, over series rather than rows
+    for (mid, code), idx in rows.groupby(["measure_id", "area_code"], sort=True).indices.items():
+        m = want[mid]
+        part = {k: v[idx] for k, v in arrays.items()}
+        fit = fit_series(part, m["method"], m["unit"], float(m["multiplier"]))
         out.append({"measure_id": mid, "area_code": code, **fit})
     return pd.DataFrame(out, columns=MODEL_COLUMNS)
+
+
+def _arrays(rows: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The columns a series model reads, as numpy arrays (rows sorted by period end)."""
+    out = {c: rows[c].to_numpy(float) for c in ("count", "denominator", "value")}
+    out["period_end"] = rows["period_end"].to_numpy("datetime64[ns]")
+    out["period_label"] = rows["period_label"].to_numpy(object)
+    return out
 
 
 def project(models: pd.DataFrame, at: date) -> pd.DataFrame:
