@@ -33,7 +33,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 #: Each subcommand lives in a module exposing HELP, add_arguments(parser) and main(args) -> int.
-_COMMANDS: dict[str, str] = {}
+_COMMANDS: dict[str, str] = {
+    "run": "commands.run",
+    "verify": "commands.verify",
+    "validate": "commands.validate",
+    "fetch": "commands.fetch",
+    "demo-data": "commands.demo_data",
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

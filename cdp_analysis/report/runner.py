@@ -1,0 +1,492 @@
+"""Build report packs: every notebook for every requested area, in parallel warm kernels.
+
+The run is planned here (areas, quarter, notebooks, input fingerprints), each (area,
+notebook) pair is a task for the worker processes (:mod:`.worker`), and as soon as all of
+an area's notebooks are done its index page and manifest are written and the pack is
+published (:mod:`.publish`). See the package docstring for the whole design.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+import queue
+import re
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import __version__
+from ..errors import CdpError, InputError, ReportError
+from ..periods import Quarter
+from . import manifest, publish
+from .pages import FailedPage, PackInfo, PageRef, find_defects, render_index, render_page
+
+#: Used for ``--quarter latest`` only while ``cdp_analysis.indicator_table.latest_quarter``
+#: does not exist yet (see :func:`latest_quarter_or_fallback`).
+FALLBACK_LATEST_QUARTER = Quarter(2025, 4)
+_NAME_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def latest_quarter_or_fallback(data_dir: Path) -> Quarter:
+    """The latest quarter the data cover, from ``indicator_table.latest_quarter``; until that
+    function exists, :data:`FALLBACK_LATEST_QUARTER`. The one place "latest" is resolved."""
+    try:
+        from ..indicator_table import latest_quarter
+    except ImportError:
+        return FALLBACK_LATEST_QUARTER
+    return latest_quarter(data_dir)
+
+
+def resolve_quarter(text: str, data_dir: Path) -> Quarter:
+    if str(text).strip().lower() == "latest":
+        return latest_quarter_or_fallback(data_dir)
+    try:
+        return Quarter.parse(text)
+    except ValueError as exc:
+        raise CdpError(f"--quarter: {exc}") from exc
+
+
+def default_workers() -> int:
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+@dataclass
+class RunOptions:
+    """What ``cdp-analysis run`` was asked to do (paths are made absolute by :func:`run`)."""
+
+    areas: list[str]
+    quarter: str
+    data_dir: Path
+    targets_file: Path
+    out_dir: Path
+    notebooks_dir: Path
+    workers: int | None = None
+    zip: bool = False
+    progress: bool | None = None  # None: when stderr is a terminal
+
+
+@dataclass
+class PackResult:
+    area_code: str
+    area_name: str
+    path: Path
+    status: str
+    failures: list[FailedPage]
+    seconds: float
+    zip_path: Path | None = None
+
+    @property
+    def index(self) -> Path:
+        return self.path / "index.html"
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+@dataclass
+class RunResult:
+    quarter: Quarter
+    packs: list[PackResult]
+    notebooks: list[dict]
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return all(p.ok for p in self.packs)
+
+
+def _read_notebook(path: Path) -> dict:
+    # Plain JSON: nbformat costs this process over a second to import, and the workers
+    # validate each notebook when they read it.
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        cells = nb["cells"]
+        if not isinstance(cells, list):
+            raise TypeError("'cells' is not a list")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(path, f"not a readable notebook ({exc})", kind="notebook") from exc
+    for c in cells:
+        if isinstance(c.get("source"), list):
+            c["source"] = "".join(c["source"])
+    return nb
+
+
+def find_notebooks(folder: Path) -> list[tuple[Path, str]]:
+    """The report notebooks in ``folder``, sorted by name, with their page titles; raises
+    :class:`ReportError` or :class:`InputError` for anything that would stop them running
+    as a pack."""
+    from .notebook_html import notebook_title
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ReportError(f"{folder}: the notebooks folder does not exist (see --notebooks).")
+    paths = sorted(folder.glob("*.ipynb"))
+    if not paths:
+        raise ReportError(f"{folder}: no notebooks (*.ipynb) to run (see --notebooks).")
+    out = []
+    for p in paths:
+        if not _NAME_OK.match(p.stem) or p.stem.lower() == "index":
+            raise ReportError(
+                f"{p}: the file name becomes a page name, so it must use letters, digits, "
+                "'_', '-' or '.' only and not be 'index'. Rename the notebook."
+            )
+        nb = _read_notebook(p)
+        meta = nb.get("metadata", {})
+        lang = meta.get("kernelspec", {}).get("language") or meta.get("language_info", {}).get(
+            "name", "python"
+        )
+        if lang != "python":
+            raise InputError(p, f"its kernel language is {lang!r}", kind="notebook",
+                             fix="report notebooks run in a Python 3 kernel")  # fmt: skip
+        if not any("parameters" in c.get("metadata", {}).get("tags", []) for c in nb["cells"]):
+            raise InputError(
+                p,
+                "no cell is tagged 'parameters'",
+                kind="notebook",
+                fix="tag the notebook's first code cell 'parameters' (papermill puts the "
+                "area, quarter and paths after it); keep tags when stripping outputs",
+            )
+        out.append((p, notebook_title(nb, p.stem)))
+    return out
+
+
+def _lookup_base(data_dir: Path) -> Path | None:
+    """The data folder for the area lookup: ``data_dir`` when it has one, else the bundled."""
+    return data_dir if (data_dir / "lookups" / "areas.csv").is_file() else None
+
+
+def area_codes(requested: list[str] | None, all_areas: bool, data_dir: Path) -> list[str]:
+    from ..areas import upper_tier_codes
+
+    if all_areas:
+        return upper_tier_codes(_lookup_base(data_dir))
+    return list(dict.fromkeys(requested or []))
+
+
+class Progress:
+    """Per-notebook and per-area lines on stderr when it is a terminal; warnings always."""
+
+    def __init__(self, enabled: bool | None, total: int, stream=None) -> None:
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty() if enabled is None else enabled
+        self.total, self.done, self.t0 = total, 0, time.perf_counter()
+
+    def _say(self, text: str) -> None:
+        print(text, file=self.stream, flush=True)
+
+    def notebook(self, result: dict) -> None:
+        self.done += 1
+        if self.enabled:
+            s = result["seconds"]
+            width = len(str(self.total))
+            self._say(
+                f"[{self.done:>{width}}/{self.total}] {result['area_code']} {result['name']}: "
+                f"{result['status']} ({s['execute'] + s['render']:.1f} s)"
+            )
+
+    def area(self, pack: PackResult) -> None:
+        if self.enabled:
+            words = "done" if pack.ok else f"INCOMPLETE ({len(pack.failures)} failed)"
+            self._say(f"{pack.area_code} {pack.area_name}: pack {words} -> {pack.index}")
+
+    def warn(self, text: str) -> None:
+        self._say(text)
+
+
+@dataclass
+class _Area:
+    code: str
+    name: str
+    dest: Path
+    build: Path
+    pack: PackInfo
+    pending: set[str]
+    results: dict[str, dict] = field(default_factory=dict)
+    started: float | None = None
+
+
+def run(options: RunOptions, stream=None) -> RunResult:
+    """Build and publish a pack for every area in ``options``; see the package docstring."""
+    t_start = time.perf_counter()
+    data_dir = Path(options.data_dir).resolve()
+    if not data_dir.is_dir():
+        raise InputError(data_dir, "the data folder does not exist", fix="check --data")
+    targets = Path(options.targets_file).resolve()
+    if not targets.is_file():
+        raise InputError(targets, "the targets file does not exist", fix="check --targets")
+    if not options.areas:
+        raise CdpError("No area to report on: give --area CODE or --all-areas.")
+    notebooks_dir = Path(options.notebooks_dir).resolve()
+    out_dir = Path(options.out_dir).resolve()
+    n_tasks = len(options.areas) * len(list(notebooks_dir.glob("*.ipynb")))
+    # Workers start first: their kernels boot while this process plans the run.
+    pool = _Pool(min(options.workers or default_workers(), max(n_tasks, 1)), notebooks_dir)
+    areas: dict[str, _Area] = {}
+    try:
+        quarter = resolve_quarter(options.quarter, data_dir)
+        notebooks = find_notebooks(notebooks_dir)
+        pages = tuple(PageRef(p.stem, title) for p, title in notebooks)
+
+        from ..areas import area as area_row
+
+        base = _lookup_base(data_dir)
+        for code in options.areas:
+            name = area_row(code, base)["area_name"]
+            dest = out_dir / code / quarter.label
+            areas[code] = _Area(
+                code=code,
+                name=name,
+                dest=dest,
+                build=publish.build_dir(dest),
+                pack=PackInfo.create(code, name, quarter, __version__, pages),
+                pending={p.name for p in pages},
+            )
+        progress = Progress(options.progress, len(areas) * len(pages), stream)
+        for a in areas.values():
+            a.dest.parent.mkdir(parents=True, exist_ok=True)
+            for line in publish.recover(a.dest):
+                progress.warn(f"{a.code}/{quarter.label}: {line}")
+            publish.check_not_busy(a.dest)
+
+        inputs = manifest.hash_inputs(data_dir, targets, [p for p, _ in notebooks])
+        git = manifest.git_info()
+        parameters = {"data_dir": str(data_dir), "targets_file": str(targets)}
+        tasks = [
+            {
+                "id": i,
+                "area_code": a.code,
+                "name": path.stem,
+                "source": str(path),
+                "build_dir": str(a.build),
+                "pack": a.pack,
+                "parameters": {"area_code": a.code, "quarter": quarter.label, **parameters},
+            }
+            for i, (a, (path, _)) in enumerate((a, nb) for a in areas.values() for nb in notebooks)
+        ]
+        packs: list[PackResult] = []
+        all_results: list[dict] = []
+
+        def on_start(task: dict) -> None:
+            a = areas[task["area_code"]]
+            if a.started is None:
+                a.started = time.perf_counter()
+
+        def on_result(result: dict) -> None:
+            a = areas[result["area_code"]]
+            if result["name"] not in a.pending:
+                return
+            a.pending.discard(result["name"])
+            a.results[result["name"]] = result
+            all_results.append(result)
+            progress.notebook(result)
+            if result["status"] != "ok":
+                progress.warn(f"{a.code} {result['name']}: {result['message']}")
+            if result.get("internal"):
+                progress.warn(result["internal"].rstrip())
+            if not a.pending:
+                results = [a.results[p.name] for p in pages]
+                packs.append(
+                    _finish_area(
+                        a, results, quarter, options, inputs, git, parameters, notebooks_dir
+                    )
+                )
+                progress.area(packs[-1])
+
+        pool.run(tasks, on_start, on_result)
+    except BaseException:
+        pool.stop(now=True)
+        for a in areas.values():
+            shutil.rmtree(a.build, ignore_errors=True)
+        raise
+    pool.stop()
+    return RunResult(quarter, packs, all_results, time.perf_counter() - t_start)
+
+
+class _Pool:
+    """Worker processes (spawned, so the same on every OS), each with one warm kernel."""
+
+    def __init__(self, n_workers: int, cwd: Path) -> None:
+        from . import worker
+
+        ctx = mp.get_context("spawn")
+        self.task_q, self.result_q = ctx.Queue(), ctx.Queue()
+        self.procs = {
+            wid: ctx.Process(
+                target=worker.main,
+                args=(wid, self.task_q, self.result_q, str(cwd)),
+                name=f"cdp-report-worker-{wid}",
+                daemon=True,
+            )
+            for wid in range(n_workers)
+        }
+        for p in self.procs.values():
+            p.start()
+
+    def run(self, tasks: list[dict], on_start, on_result) -> None:
+        """Hand out ``tasks`` and call back as they start and finish; a task whose worker
+        died is reported failed."""
+        for t in tasks:
+            self.task_q.put(t)
+        for _ in self.procs:
+            self.task_q.put(None)
+        by_id = {t["id"]: t for t in tasks}
+        remaining = set(by_id)
+        running: dict[int, int] = {}
+        gone: set[int] = set()
+        fatal: list[str] = []
+
+        def lost(task_id: int, why: str) -> None:
+            remaining.discard(task_id)
+            on_result(_lost_result(by_id[task_id], why))
+
+        while remaining:
+            try:
+                msg = self.result_q.get(timeout=0.5)
+            except queue.Empty:
+                for wid, p in self.procs.items():
+                    if wid not in gone and not p.is_alive():
+                        gone.add(wid)
+                        if wid in running:
+                            lost(
+                                running.pop(wid),
+                                "the process running this notebook stopped unexpectedly "
+                                f"(exit code {p.exitcode}), for example out of memory",
+                            )
+                if len(gone) == len(self.procs) and remaining:
+                    if fatal and len(remaining) == len(tasks):
+                        raise ReportError(
+                            "Could not start a Python kernel to run the notebooks: "
+                            f"{fatal[0]}. Check that ipykernel is installed in this environment."
+                        ) from None
+                    for tid in sorted(remaining):
+                        lost(tid, "no worker process was left to run this notebook")
+                continue
+            kind, wid = msg[0], msg[1]
+            if kind == "start":
+                running[wid] = msg[2]
+                on_start(by_id[msg[2]])
+            elif kind == "done":
+                running.pop(wid, None)
+                if msg[2]["id"] in remaining:
+                    remaining.discard(msg[2]["id"])
+                    on_result(msg[2])
+            elif kind == "fatal":
+                fatal.append(msg[2])
+
+    def stop(self, now: bool = False) -> None:
+        """Let the workers finish and exit (``now``: end them at once; their kernels notice
+        their parent is gone and exit too)."""
+        for p in self.procs.values():
+            if now and p.is_alive():
+                p.terminate()
+            else:
+                try:
+                    self.task_q.put(None)  # a worker that never got its tasks waits for this
+                except (OSError, ValueError):
+                    pass
+        deadline = time.monotonic() + 10
+        for p in self.procs.values():
+            p.join(timeout=max(0.1, deadline - time.monotonic()))
+        for p in self.procs.values():
+            if p.is_alive():
+                p.terminate()
+                p.join(timeout=5)
+        self.task_q.close()
+        self.result_q.close()
+
+
+def _lost_result(task: dict, why: str) -> dict:
+    message = f"The notebook could not be run: {why}."
+    return {
+        "id": task["id"],
+        "area_code": task["area_code"],
+        "name": task["name"],
+        "status": "failed",
+        "message": message,
+        "error": {"cell": None, "ename": "WorkerLost", "evalue": why},
+        "summary": "",
+        "synthetic": False,
+        "seconds": {"execute": 0.0, "cells": 0.0, "render": 0.0},
+    }
+
+
+def _finish_area(
+    a: _Area,
+    results: list[dict],
+    quarter: Quarter,
+    options: RunOptions,
+    inputs: dict,
+    git: dict,
+    parameters: dict,
+    notebooks_dir: Path,
+) -> PackResult:
+    """Index, manifest, publish (and zip) one area's pack once all its notebooks are done."""
+    a.build.mkdir(parents=True, exist_ok=True)
+    titles = {p.name: p.title for p in a.pack.pages}
+    for r in results:  # a worker that died wrote no page: write the notice here
+        page_path = a.build / f"{r['name']}.html"
+        if not page_path.exists():
+            page = next(p for p in a.pack.pages if p.name == r["name"])
+            page_path.write_text(
+                render_page(a.pack, page, failure=r["message"]), encoding="utf-8", newline="\n"
+            )
+    summary = "\n".join(r["summary"] for r in results if r.get("summary"))
+    synthetic = any(r.get("synthetic") for r in results)
+    if summary:
+        defects = find_defects(render_index(a.pack, summary=summary))
+        if defects:
+            source = next(r for r in results if r.get("summary"))
+            shown = "; ".join(d.message for d in defects[:3])
+            source["status"] = "failed"
+            source["message"] = (
+                f"The summary it hands to the contents page failed the checks: {shown}."
+            )
+            summary = ""
+    failures = [
+        FailedPage(r["name"], titles[r["name"]], r["message"])
+        for r in results
+        if r["status"] != "ok"
+    ]
+    html = render_index(a.pack, summary=summary, failures=failures, synthetic=synthetic)
+    (a.build / "index.html").write_text(html, encoding="utf-8", newline="\n")
+    status = "failed" if failures else "ok"
+    seconds = time.perf_counter() - (a.started or time.perf_counter())
+    entries = [
+        {
+            "name": r["name"],
+            "title": titles[r["name"]],
+            "source": f"{r['name']}.ipynb",
+            "page": f"{r['name']}.html",
+            "executed": f"notebooks/{r['name']}.ipynb",
+            "status": r["status"],
+            "message": r["message"],
+            "error": r.get("error"),
+            "synthetic_data": bool(r.get("synthetic")),
+            "seconds": r["seconds"],
+        }
+        for r in results
+    ]
+    man = manifest.build(
+        parameters={
+            "area_code": a.code,
+            "area_name": a.name,
+            "quarter": quarter.label,
+            "quarter_requested": options.quarter,
+            **parameters,
+            "notebooks_dir": str(notebooks_dir),
+        },
+        inputs=inputs,
+        git=git,
+        notebooks=entries,
+        status=status,
+        seconds=seconds,
+    )
+    manifest.write(a.build, man)  # last: a build folder with a manifest is complete
+    publish.publish(a.build, a.dest)
+    zip_path = publish.zip_pack(a.dest) if options.zip else None
+    return PackResult(a.code, a.name, a.dest, status, failures, seconds, zip_path)

@@ -1,0 +1,151 @@
+"""A worker process: one warm kernel, then notebook after notebook from the task queue.
+
+For each task (one notebook for one area) the worker runs the notebook
+(:mod:`.execute`), saves the executed notebook and writes its HTML page into the area's build
+folder, and sends back a small result (status, plain-words failure, summary HTML, timings).
+Messages to the runner: ``("ready", wid)``, ``("start", wid, task_id)``,
+``("done", wid, result)`` and ``("fatal", wid, message)`` when no kernel can be started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+import traceback
+from pathlib import Path
+
+#: Optional modules a worker must not import. jsonschema (imported by nbformat) builds a
+#: parser for IRI format checks at import if ``rfc3987_syntax`` is installed: about 1.5 s
+#: per process, for a check the notebook schema never uses.
+SKIPPED_IMPORTS = ("rfc3987_syntax",)
+
+
+def main(wid: int, tasks, results, cwd: str) -> None:
+    """Process entry point (spawned by the runner)."""
+    for name in SKIPPED_IMPORTS:
+        sys.modules.setdefault(name, None)  # makes ``import name`` raise ImportError
+    try:
+        asyncio.run(_serve(wid, tasks, results, Path(cwd)))
+    except KeyboardInterrupt:  # the runner handles Ctrl-C and stops the workers
+        pass
+
+
+async def _serve(wid: int, tasks, results, cwd: Path) -> None:
+    from .kernel import WarmKernel
+
+    kernel = WarmKernel(cwd)
+    try:
+        await kernel.start()
+        # Heavy imports here run while the kernel imports its own libraries.
+        import nbclient  # noqa: F401
+        import nbformat  # noqa: F401
+        import papermill.parameterize  # noqa: F401
+
+        from .notebook_html import BodyRenderer
+
+        renderer = BodyRenderer()
+        await kernel.ready()
+    except Exception as exc:  # reported to the runner, which stops the run
+        results.put(("fatal", wid, f"{type(exc).__name__}: {exc}"))
+        await kernel.shutdown()
+        return
+    results.put(("ready", wid))
+    loop = asyncio.get_running_loop()
+    try:
+        while True:
+            task = await loop.run_in_executor(None, tasks.get)
+            if task is None:
+                break
+            results.put(("start", wid, task["id"]))
+            try:
+                result = await run_task(kernel, renderer, task)
+            except Exception as exc:  # a bug or unreadable notebook: report it
+                result = _internal_failure(task, exc)
+            result["worker"] = wid
+            results.put(("done", wid, result))
+    finally:
+        await kernel.shutdown()
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8", newline="\n")
+
+
+def _internal_failure(task: dict, exc: Exception) -> dict:
+    from .pages import render_page
+
+    message = f"The notebook could not be run ({type(exc).__name__}: {exc})."
+    page = next(p for p in task["pack"].pages if p.name == task["name"])
+    try:
+        _write(
+            Path(task["build_dir"]) / page.href, render_page(task["pack"], page, failure=message)
+        )
+    except Exception:  # the runner writes a page if this one is missing
+        pass
+    return {
+        "id": task["id"],
+        "area_code": task["area_code"],
+        "name": task["name"],
+        "status": "failed",
+        "message": message,
+        "error": {"cell": None, "ename": type(exc).__name__, "evalue": str(exc)},
+        "internal": traceback.format_exc(),
+        "summary": "",
+        "synthetic": False,
+        "seconds": {"execute": 0.0, "cells": 0.0, "render": 0.0},
+    }
+
+
+async def run_task(kernel, renderer, task: dict) -> dict:
+    """Run one notebook for one area and write its page; return the result for the runner."""
+    import nbformat
+
+    from .execute import run_notebook
+    from .notebook_html import clean_for_html, shows_synthetic, summary_html
+    from .pages import find_defects, render_page
+
+    source = Path(task["source"])
+    build = Path(task["build_dir"])
+    pack = task["pack"]
+    page = next(p for p in pack.pages if p.name == task["name"])
+
+    outcome = await run_notebook(kernel, source, task["parameters"])
+    (build / "notebooks").mkdir(parents=True, exist_ok=True)
+    nbformat.write(outcome.nb, build / "notebooks" / f"{task['name']}.ipynb")
+
+    t0 = time.perf_counter()
+    message, defects, summary, synthetic = outcome.message, [], "", False
+    if message is None:
+        clean = clean_for_html(outcome.nb, outcome.numbers)
+        synthetic = shows_synthetic(clean)
+        html = render_page(
+            pack, page, body=renderer.render(clean, source.parent), synthetic=synthetic
+        )
+        defects = find_defects(html)
+        if defects:
+            shown = "; ".join(d.describe() for d in defects[:3])
+            more = f" (and {len(defects) - 3} more)" if len(defects) > 3 else ""
+            message = f"The page failed its checks: {shown}{more}."
+        else:
+            summary = summary_html(outcome.nb)
+    if message is not None:
+        html = render_page(pack, page, failure=message)
+    _write(build / page.href, html)
+    return {
+        "id": task["id"],
+        "area_code": task["area_code"],
+        "name": task["name"],
+        "status": "failed" if message else "ok",
+        "message": message,
+        "error": outcome.error,
+        "defects": [{"cell": d.cell, "message": d.message} for d in defects],
+        "summary": summary,
+        "synthetic": synthetic,
+        "seconds": {
+            "execute": round(outcome.seconds, 3),
+            "cells": round(outcome.cell_seconds, 3),
+            "render": round(time.perf_counter() - t0, 3),
+        },
+    }
