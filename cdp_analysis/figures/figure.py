@@ -123,7 +123,7 @@ def finish(
         fig.text(0.01, band / 2, note, ha="left", va="center", fontsize=8.5, color="#333333")
     # Lay the figure out once and freeze it: a constrained layout can move by a pixel between
     # successive draws, and every rendering of a Figure must give the same bytes.
-    fig.draw_without_rendering()
+    fig.get_layout_engine().execute(fig)
     fig.set_layout_engine("none")
 
 

@@ -173,7 +173,7 @@ def spine_chart(
                     edgecolors="black", linewidths=0.8, zorder=5, label=f"{area_name}: {label}",
                 )  # fmt: skip
         ax.set_yticks(y, summary["short_name"].astype(str))
-        ax.set_ylim(n - 0.5, -0.5)
+        ax.set_ylim(n - 0.5, -1.5)  # the top row holds the value table's headings
         ax.set_xlim(-1.08, 1.08)
         ax.set_xticks([-1, 0, 1], ["Worst area", "England", "Best area"])
         ax.set_xlabel("Worse than England  <-  ->  Better than England")
@@ -212,8 +212,8 @@ def spine_chart(
 
 
 def _value_table(ax, frame: pd.DataFrame, n: int, area_name: str) -> None:
-    """Period, area value and England value as text columns beside the spine. Headings are
-    the axes' left/centre/right titles so the constrained layout places them."""
+    """Period, area value and England value as text columns beside the spine, headed in
+    the row above the first measure (y = -1, which the spine axes leave empty)."""
     units = frame["unit"].astype(str).tolist()
     columns = [
         ("left", 0.0, "Period", frame["period_label"].astype(str).tolist()),
@@ -231,9 +231,9 @@ def _value_table(ax, frame: pd.DataFrame, n: int, area_name: str) -> None:
         ),
     ]
     ax.set_xlim(0, 3)
-    ax.set_ylim(n - 0.5, -0.5)
+    ax.set_ylim(n - 0.5, -1.5)
     ax.axis("off")
     for ha, x, head, values in columns:
-        ax.set_title(head, loc=ha, fontweight="bold", fontsize=9)
+        ax.text(x, -1, head, ha=ha, va="center", fontsize=9, fontweight="bold")
         for j, text in enumerate(values):
             ax.text(x, j, text.replace(" per 100,000", "/100k"), ha=ha, va="center", fontsize=9)
