@@ -1,0 +1,194 @@
+"""Every source in a data folder, as one tidy indicator table keyed by the plan's measures.
+
+:func:`load` recognises each file by content (:mod:`cdp_analysis.validation`), reads it with
+its own loader (which validates it), derives the record-level episode indicators, and maps
+each source's own ids to the catalogue's measure ids (``indicator_id`` becomes e.g.
+``completions_opiate``). Files under ``templates/`` are validated by ``cdp-analysis validate``
+but never reported.
+
+When two sources give the same row (same measure, area, breakdown and period), published
+real data wins over synthetic demo data, and the rows set aside are counted in
+``table.attrs["superseded"]``: e.g. the real January 2020 Fingertips snapshot of non-opiate
+completions for calendar year 2018 replaces the demo series' rolling 12 months to 2018/19 Q3
+for the 35 areas it covers. Two real sources disagreeing is an error.
+
+The assembled table is cached in memory and on disk (``data/cache/``), keyed by the SHA-256
+of every input file and the package version, so a warm report kernel loads it once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+from . import __version__, episodes, fingertips, local_measures, ons, tidy
+from .catalogue import Catalogue, load_indicators
+from .errors import CdpError, InputError, Problem
+from .periods import Quarter
+from .validation import detect, iter_files
+
+#: Folders of the data folder that are not report inputs.
+NOT_INPUTS = {"templates", "cache"}
+#: Kinds of file that carry indicator rows, with the catalogue source they feed.
+SOURCES = {
+    "ONS drug poisoning deaths workbook": "ons",
+    "Fingertips CSV export": "fingertips",
+    "Fingertips compiled extract": "fingertips",
+    "local measures CSV": "local",
+    "record-level treatment episodes": "episodes",
+}
+CACHE_DIR = "cache"
+
+
+def input_files(data_dir: str | Path) -> list[tuple[Path, str]]:
+    """(path, kind) of every indicator source in the data folder, in path order."""
+    data_dir = Path(data_dir)
+    out = []
+    for f in iter_files([data_dir]):
+        rel = f.relative_to(data_dir).parts
+        if rel[0] in NOT_INPUTS or f.name.startswith("."):
+            continue
+        st = f.stat()
+        kind = _kind(f, st.st_mtime_ns, st.st_size)
+        if kind in SOURCES:
+            out.append((f, kind))
+    return out
+
+
+@cache
+def _kind(path: Path, mtime_ns: int, size: int) -> str | None:
+    """Content-based kind of a file, remembered while the file is unchanged."""
+    kind = detect(path)
+    return kind.name if kind else None
+
+
+def _read(path: Path, kind: str, data_dir: Path) -> pd.DataFrame:
+    if kind == "ONS drug poisoning deaths workbook":
+        return ons.load_workbook(path)
+    if kind == "Fingertips CSV export":
+        return fingertips.read_fingertips_csv(path, data_dir=data_dir)
+    if kind == "Fingertips compiled extract":
+        return fingertips.read_compiled_extract(path, data_dir=data_dir)
+    if kind == "local measures CSV":
+        return local_measures.read_local_measures(path, data_dir=data_dir)
+    ep = episodes.load_episodes(path, data_dir=data_dir)
+    return episodes.derive_indicators(ep, data_dir=data_dir)
+
+
+def _digest(files: list[tuple[Path, str]], catalogue_path: Path) -> str:
+    h = hashlib.sha256(f"cdp-analysis {__version__}\n".encode())
+    for f in [
+        *(p for p, _ in files),
+        catalogue_path,
+        catalogue_path.parent / "lookups" / "areas.csv",
+    ]:
+        h.update(str(f.name).encode())
+        h.update(hashlib.sha256(f.read_bytes()).digest() if f.is_file() else b"-")
+    return h.hexdigest()
+
+
+def map_to_measures(raw: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
+    """Rows of ``raw`` (source ids) that feed a catalogue measure, with measure ids.
+
+    A measure takes the rows of its source id and category; ONS measures take Persons; areas
+    are England, regions and upper-tier LAs only.
+    """
+    keep = raw["area_type"].isin([tidy.ENGLAND, tidy.REGION, tidy.UTLA])
+    raw = raw[keep]
+    parts = []
+    for m in catalogue:
+        sel = (raw["indicator_id"] == m.source_id) & (raw["category"] == m.category)
+        if m.source == "ons":
+            sel &= raw["sex"] == tidy.PERSONS
+        if m.source == "episodes" and m.age:
+            sel &= raw["age"] == m.age
+        rows = raw[sel]
+        if m.source in {"fingertips", "ons"}:
+            rows = rows[~rows["source"].str.startswith("local")]
+        parts.append(rows.assign(indicator_id=m.id))
+    return pd.concat(parts, ignore_index=True) if parts else tidy.empty()
+
+
+def _resolve_duplicates(table: pd.DataFrame) -> pd.DataFrame:
+    synthetic = tidy.is_synthetic(table["source"])
+    dup = table.duplicated(tidy.KEY, keep=False)
+    real_dup = table[dup & ~synthetic].duplicated(tidy.KEY, keep=False)
+    if real_dup.any():
+        clash = table[dup & ~synthetic][real_dup].iloc[0]
+        raise CdpError(
+            "Two data files give the same figures for "
+            f"{clash['indicator_id']}, {clash['area_code']}, {clash['period_label']} "
+            f"({clash['source']}). Keep one edition of each source in the data folder."
+        )
+    order = table.assign(_syn=synthetic).sort_values("_syn", kind="stable")
+    out = order.drop_duplicates(tidy.KEY, keep="first").drop(columns="_syn")
+    out.attrs["superseded"] = int(len(table) - len(out))
+    return out
+
+
+def build(data_dir: str | Path, catalogue: Catalogue | None = None) -> pd.DataFrame:
+    """Read every source in ``data_dir`` and return the tidy table (no caching)."""
+    data_dir = Path(data_dir)
+    catalogue = catalogue or load_indicators(data_dir / "indicators.yaml")
+    files = input_files(data_dir)
+    if not files:
+        raise InputError(
+            data_dir,
+            Problem("no data files found", expected="Fingertips, ONS, local or episodes files"),
+            fix="point --data at a folder like the bundled data/ (see data/README.md)",
+        )
+    raw = pd.concat([_read(p, k, data_dir) for p, k in files], ignore_index=True)
+    table = _resolve_duplicates(map_to_measures(raw, catalogue))
+    superseded = table.attrs["superseded"]
+    table = table.sort_values(["indicator_id", "area_code", "period_end", "period_start"])
+    table = tidy.conform(table)
+    table.attrs["superseded"] = superseded
+    table.attrs["files"] = [str(p) for p, _ in files]
+    return table
+
+
+@cache
+def _load_cached(data_dir: Path, digest: str) -> pd.DataFrame:
+    cache_file = data_dir / CACHE_DIR / f"indicator_table-{digest[:16]}.pkl"
+    if cache_file.is_file():
+        try:
+            with cache_file.open("rb") as fh:
+                return pickle.load(fh)
+        except Exception:  # a corrupt cache is rebuilt, never trusted
+            cache_file.unlink(missing_ok=True)
+    table = build(data_dir)
+    try:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache_file.with_suffix(".tmp")
+        with tmp.open("wb") as fh:
+            pickle.dump(table, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(cache_file)
+    except OSError:  # read-only data folder: work without the disk cache
+        pass
+    return table
+
+
+def load(data_dir: str | Path) -> pd.DataFrame:
+    """The tidy indicator table for ``data_dir`` (cached; a copy, safe to modify)."""
+    data_dir = Path(data_dir).resolve()
+    files = input_files(data_dir)
+    digest = _digest(files, data_dir / "indicators.yaml")
+    table = _load_cached(data_dir, digest)
+    out = table.copy()
+    out.attrs = dict(table.attrs)
+    return out
+
+
+def latest_quarter(data_dir: str | Path) -> Quarter:
+    """The latest quarter with quarterly data (rolling or single quarters) in ``data_dir``."""
+    table = load(data_dir)
+    cat = load_indicators(Path(data_dir) / "indicators.yaml")
+    quarterly = [m.id for m in cat if m.frequency in {"quarterly", "single_quarter"}]
+    ends = table.loc[table["indicator_id"].isin(quarterly), "period_end"]
+    if ends.empty:
+        raise CdpError(f"No quarterly data in {data_dir}: give --quarter explicitly.")
+    return Quarter.containing(ends.max())
