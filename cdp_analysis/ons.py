@@ -206,7 +206,8 @@ def _open(path: Path):
             path,
             Problem(
                 f"not a readable Excel workbook ({type(exc).__name__}: {exc})",
-                expected="an .xlsx workbook",
+                expected="an .xlsx workbook (editions before 2020 were .xls: open the file in "
+                "Excel or LibreOffice and save it as .xlsx)",
             ),
         ) from None
 
@@ -241,21 +242,19 @@ def _classify(grid: np.ndarray) -> tuple[str, str, str] | None:
 def _read_sheets(path: Path) -> dict[tuple[str, str, str], _Sheet]:
     wb = _open(path)
     try:
-        names = list(wb.sheetnames)
-        found: dict[tuple[str, str, str], list[_Sheet]] = {}
-        for ws in wb.worksheets:
-            grid = _grid(ws)
-            key = _classify(grid)
-            if key in TABLES:
-                found.setdefault(key, []).append(_Sheet(ws.title, *key, grid))
-    except InputError:
-        raise
+        grids = {ws.title: _grid(ws) for ws in wb.worksheets}
     except Exception as exc:  # openpyxl raises many types on damaged parts of a workbook
         raise _fail(
             path, Problem(f"the workbook could not be read ({type(exc).__name__}: {exc})")
         ) from None
     finally:
         wb.close()
+    names = list(grids)
+    found: dict[tuple[str, str, str], list[_Sheet]] = {}
+    for name, grid in grids.items():
+        key = _classify(grid)
+        if key in TABLES:
+            found.setdefault(key, []).append(_Sheet(name, *key, grid))
     problems = []
     for key, usual in TABLES.items():
         got = found.get(key, [])
@@ -419,7 +418,7 @@ def _values(
     text = _text(raw).str.strip().str.upper()
     blank = (text.isna() | (text == "")).to_numpy(dtype=bool)
     nums = pd.to_numeric(cells.where(~blank), errors="coerce").to_numpy(dtype=float)
-    is_num = ~np.isnan(nums)
+    is_num = ~np.isnan(nums) & ~text.isin(["TRUE", "FALSE"]).fillna(False).to_numpy(dtype=bool)
     allowed = {"deaths": [], "rate": [":"], "flag": ["U"]}[what]
     is_marker = text.isin(allowed).fillna(False).to_numpy(dtype=bool)
     bad = ~(blank | is_num | is_marker)
