@@ -41,7 +41,10 @@ def exact_limits(x: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarr
     """
     alpha = 1 - confidence
     with np.errstate(invalid="ignore"):
-        lower = np.where(x > 0, gammaincinv(np.where(x > 0, x, 1.0), alpha / 2), 0.0)
+        tiny = np.finfo(float).tiny  # subnormal counts: the limit underflows to 0 anyway
+        lower = np.where(
+            x > 0, gammaincinv(np.where(x > 0, np.maximum(x, tiny), 1.0), alpha / 2), 0.0
+        )
         upper = gammaincinv(x + 1, 1 - alpha / 2)
     lower = np.where(np.isnan(x), np.nan, lower)
     return lower, upper
@@ -64,8 +67,9 @@ def byar_limits(x: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarra
 
 def count_limits(x: np.ndarray, confidence: float, exact_below: float = EXACT_BELOW):
     """Exact limits below ``exact_below`` events, Byar's from there up (checked arrays)."""
-    b_lo, b_up = byar_limits(x, confidence)
     small = x < exact_below
+    # Each method only sees the counts it is used for (Byar's overflows near 0).
+    b_lo, b_up = byar_limits(np.where(small, max(exact_below, 1.0), x), confidence)
     if not small.any():
         return b_lo, b_up
     e_lo, e_up = exact_limits(np.where(small, x, 0.0), confidence)
