@@ -71,6 +71,7 @@ class Download:
     urls: list[str] = field(default_factory=list)
     from_cache: list[bool] = field(default_factory=list)
     retrieved_at: str = ""
+    missing: list[str] = field(default_factory=list)  # requested ids without rows
 
 
 def default_cache_dir(data_dir: str | Path | None = None) -> Path:
@@ -176,32 +177,18 @@ class FingertipsClient:
         chunk (good chunks stay cached)."""
         ids = normalise_ids(indicator_ids)
         chunks = [ids[i : i + self.chunk_size] for i in range(0, len(ids), self.chunk_size)]
-        texts, urls, cached = [], [], []
+        texts, urls, cached, missing = [], [], [], []
         for n, chunk in enumerate(chunks, start=1):
             url = self.url(chunk, child_area_type_id, parent_area_type_id)
             self._say(f"Fingertips: request {n}/{len(chunks)} ({len(chunk)} indicators)...")
-            text, hit, rows = self._get(url)
+            text, hit, rows, absent = self._get(url, chunk, allow_missing)
             self._say(f"  {rows} rows{' (from cache)' if hit else ''}")
             texts.append(text)
             urls.append(url)
             cached.append(hit)
-        combined = _combine(texts)
-        if not allow_missing:
-            got = set(
-                pd.read_csv(io.StringIO(combined), dtype=str, usecols=["Indicator ID"])[
-                    "Indicator ID"
-                ].str.strip()
-            )
-            missing = [i for i in ids if i not in got]
-            if missing:
-                raise FetchError(
-                    f"Fingertips returned no rows for indicator(s) {', '.join(missing)} at "
-                    f"area type {child_area_type_id} (parent {parent_area_type_id}). Check "
-                    "the ids on https://fingertips.phe.org.uk/ and that they are published "
-                    "for that area type, or leave them out."
-                )
+            missing += absent
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-        return Download(text=combined, urls=urls, from_cache=cached, retrieved_at=stamp)
+        return Download(_combine(texts), urls, cached, stamp, missing)
 
     def fetch(
         self,
@@ -227,22 +214,26 @@ class FingertipsClient:
     def _cache_path(self, url: str) -> Path:
         return self.cache_dir / f"{hashlib.sha256(url.encode()).hexdigest()[:32]}.csv"
 
-    def _get(self, url: str) -> tuple[str, bool, int]:
-        """(CSV text, came from cache, data rows) for one URL, checked."""
+    def _get(self, url: str, ids: list[str], allow_missing: bool) -> tuple[str, bool, int, list]:
+        """(CSV text, came from cache, data rows, requested ids without rows) for one URL,
+        checked. An answer lacking a requested id is an error unless ``allow_missing``; it is
+        not cached then (the API may have failed quietly)."""
         path = self._cache_path(url)
         if self.use_cache and not self.refresh and path.is_file():
             fresh = self.max_age is None or time.time() - path.stat().st_mtime <= self.max_age
             if fresh:
                 try:
-                    text, rows = self._check(url, path.read_bytes(), "text/csv")
-                    return text, True, rows
+                    text, table = self._check(url, path.read_bytes(), "text/csv")
+                    absent = _absent(ids, table, url, allow_missing)
+                    return text, True, len(table), absent
                 except FetchError:
-                    path.unlink(missing_ok=True)  # a damaged cache entry: fetch again
+                    path.unlink(missing_ok=True)  # damaged or incomplete: fetch again
         body, content_type = self._request(url)
-        text, rows = self._check(url, body, content_type)
+        text, table = self._check(url, body, content_type)
+        absent = _absent(ids, table, url, allow_missing)
         if self.use_cache:
             write_atomic(path, body)
-        return text, False, rows
+        return text, False, len(table), absent
 
     def _request(self, url: str) -> tuple[bytes, str]:
         host = urlsplit(url).netloc
@@ -281,9 +272,9 @@ class FingertipsClient:
             )
         return body, resp.headers.get("Content-Type", "")
 
-    def _check(self, url: str, body: bytes, content_type: str) -> tuple[str, int]:
-        """The answer as text and its number of data rows; FetchError when it is not a
-        complete Fingertips CSV."""
+    def _check(self, url: str, body: bytes, content_type: str) -> tuple[str, pd.DataFrame]:
+        """The answer as text and as a tidy table; FetchError when it is not a complete,
+        valid Fingertips CSV."""
         where = f"The Fingertips API answer for {url}"
         if not body.strip():
             raise FetchError(
@@ -316,7 +307,22 @@ class FingertipsClient:
             raise FetchError(
                 f"{where} is not a complete, valid Fingertips CSV (nothing was saved):\n{exc}"
             ) from None
-        return text, len(table)
+        return text, table
+
+
+def _absent(ids: list[str], table: pd.DataFrame, url: str, allow_missing: bool) -> list[str]:
+    """Requested ids with no rows in the answer; FetchError unless ``allow_missing``."""
+    got = set(table["indicator_id"])
+    absent = [i for i in ids if i not in got]
+    if absent and not allow_missing:
+        q = dict(p.split("=", 1) for p in urlsplit(url).query.split("&") if "=" in p)
+        raise FetchError(
+            f"Fingertips returned no rows for indicator(s) {', '.join(absent)} at area type "
+            f"{q.get('child_area_type_id', '?')} (parent {q.get('parent_area_type_id', '?')}). "
+            "Nothing was saved. Check the ids on https://fingertips.phe.org.uk/ and that they "
+            "are published for that area type, or leave them out (or use --allow-missing)."
+        )
+    return absent
 
 
 def _combine(texts: list[str]) -> str:

@@ -160,7 +160,6 @@ def main(args: argparse.Namespace) -> int:
         raise FetchError(f"The combined download is not a valid Fingertips table:\n{exc}") from None
 
     got = sorted(table["indicator_id"].unique(), key=int)
-    missing = [i for i in ids if i not in got]
     meta = {
         "source": "OHID Fingertips API, all_data/csv/by_indicator_id",
         "licence": LICENCE,
@@ -184,8 +183,8 @@ def main(args: argparse.Namespace) -> int:
 
     print(f"Wrote {out} ({len(table):,} rows) and {side.name}.")
     print(_summary(table))
-    if missing:
-        print(f"No rows for: {', '.join(missing)} (kept out; --allow-missing was given).")
+    if dl.missing:
+        print(f"No rows for: {', '.join(dl.missing)} (left out; --allow-missing was given).")
     return 0
 
 
