@@ -70,7 +70,7 @@ class Download:
     text: str
     urls: list[str] = field(default_factory=list)
     from_cache: list[bool] = field(default_factory=list)
-    retrieved_at: str = ""
+    retrieved_at: str = ""  # when the oldest answer was downloaded (cache entries: their time)
     missing: list[str] = field(default_factory=list)  # requested ids without rows
 
 
@@ -81,7 +81,7 @@ def default_cache_dir(data_dir: str | Path | None = None) -> Path:
 
 
 def normalise_ids(indicator_ids: Iterable[int | str]) -> list[str]:
-    """Indicator ids as sorted, distinct strings of digits; CdpError-style FetchError else."""
+    """Indicator ids as sorted, distinct strings of digits; FetchError for anything else."""
     ids = [str(i).strip() for i in indicator_ids]
     bad = [i for i in ids if not i.isdigit()]
     if bad:
@@ -177,17 +177,18 @@ class FingertipsClient:
         chunk (good chunks stay cached)."""
         ids = normalise_ids(indicator_ids)
         chunks = [ids[i : i + self.chunk_size] for i in range(0, len(ids), self.chunk_size)]
-        texts, urls, cached, missing = [], [], [], []
+        texts, urls, cached, missing, times = [], [], [], [], []
         for n, chunk in enumerate(chunks, start=1):
             url = self.url(chunk, child_area_type_id, parent_area_type_id)
             self._say(f"Fingertips: request {n}/{len(chunks)} ({len(chunk)} indicators)...")
             text, hit, rows, absent = self._get(url, chunk, allow_missing)
+            times.append(self._cache_path(url).stat().st_mtime if hit else time.time())
             self._say(f"  {rows} rows{' (from cache)' if hit else ''}")
             texts.append(text)
             urls.append(url)
             cached.append(hit)
             missing += absent
-        stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(min(times)))
         return Download(_combine(texts), urls, cached, stamp, missing)
 
     def fetch(
