@@ -563,3 +563,95 @@ def test_alt_text_has_no_markup_or_line_breaks():
     for build, _ in BUILDERS.values():
         alt = build(False).alt
         assert "\n" not in alt and not re.search(r"\s{2,}", alt)
+
+
+# --- working with cdp_analysis.stats, catalogue and assessment outputs ---------------------
+
+
+def test_trend_title_uses_polarity():
+    figure = trend_chart(trend_frame(), AREA, measure=OPIATE)
+    assert (
+        figure.title
+        == "Opiate completions in Portsmouth: significantly lower than England (worse) in 2024/25"
+    )
+    neutral = trend_chart(trend_frame(), AREA, measure={**OPIATE, "polarity": "not_applicable"})
+    assert (
+        neutral.title
+        == "Opiate completions in Portsmouth: significantly lower than England in 2024/25"
+    )
+
+
+def test_target_line_from_catalogue_target():
+    from cdp_analysis.catalogue import Target
+
+    target = Target(
+        measure="opiate_completions", type="multiple_of_baseline", reason="Double it", multiple=2.0
+    )
+    line = TargetLine.from_target(target, baseline_period="2022/23", target_date=date(2026, 3, 31))
+    assert line == TargetLine(
+        "multiple",
+        multiple=2.0,
+        baseline_period="2022/23",
+        target_date=date(2026, 3, 31),
+        label="Double it",
+    )
+    assert TargetLine.from_target(Target(measure="x", type="none", reason="")) is None
+    figure = trend_chart(trend_frame(), AREA, measure=OPIATE, target=line)
+    assert _line_with_y(figure.fig.axes[0], 12.0)
+
+
+def test_funnel_uses_stats_significance_labels_when_given():
+    from cdp_analysis.stats import SIGNIFICANCE_LABELS
+
+    data = funnel_frame()
+    # Deliberately contradict the curves (Portsmouth at 17 is below the 99.8% limit there)
+    data["funnel_significance"] = SIGNIFICANCE_LABELS[1]  # "High (outside 95%)"
+    figure = funnel_plot(data, AREA, FUNNEL_LIMITS, measure=OPIATE)
+    assert "higher than expected from England's average (above the 95% limit)" in figure.alt
+
+
+def test_funnel_limits_with_their_own_x_and_baseline():
+    # rate funnels: each limit has its own population column; no England row -> baseline
+    limits = pd.DataFrame(
+        {
+            "events": [10.0, 100.0],
+            "lower_95": [20.0, 22.0], "lower_95_population_1_year": [100.0, 1000.0],
+            "upper_95": [30.0, 28.0], "upper_95_population_1_year": [100.0, 1000.0],
+            "lower_99_8": [15.0, 20.0], "lower_99_8_population_1_year": [100.0, 1000.0],
+            "upper_99_8": [35.0, 30.0], "upper_99_8_population_1_year": [100.0, 1000.0],
+            "baseline": [25.0, 25.0],
+        }
+    )  # fmt: skip
+    data = funnel_frame().rename(columns={"denominator": "population_1_year"})
+    data = data[data["area_type"] == "UTLA"]
+    figure = funnel_plot(data, AREA, limits, x="population_1_year", measure=OPIATE)
+    assert "around the areas' average of 25.0%" in figure.alt
+    assert "below the 99.8% limit" in figure.alt
+
+
+def test_funnel_with_limits_from_stats():
+    from cdp_analysis.stats import funnel_limits_proportion, funnel_significance
+
+    data = funnel_frame().dropna(subset=["value"])
+    utla = data["area_type"] == "UTLA"
+    counts = (data["value"] * data["denominator"] / 100).round()
+    limits = funnel_limits_proportion(counts[utla], data.loc[utla, "denominator"])
+    data.loc[utla, "funnel_significance"] = funnel_significance(
+        counts[utla], data.loc[utla, "denominator"]
+    )
+    figure = funnel_plot(data, AREA, limits, measure=OPIATE)
+    assert "Portsmouth" in figure.alt and figure.data["funnel_position"].ne("").all()
+
+
+def test_spine_accepts_catalogue_table_columns():
+    measures = MEASURES.rename(columns={"id": "measure_id"})
+    figure = spine_chart(summary_frame(), utla_frame(), measures=measures, area_name="Portsmouth")
+    assert "Worse than England: Opiate completions, Drug deaths" in figure.alt
+
+
+def test_rag_table_uses_display_columns_from_the_assessment():
+    summary = summary_frame().assign(
+        england_display=["6.0% (England)", "5.5", "50"], interval_display=["3.5% to 4.5%", "", ""]
+    )
+    out = rag_table_html(summary)
+    assert "<td>4.0%<br><small>3.5% to 4.5%</small></td><td>6.0% (England)</td>" in out

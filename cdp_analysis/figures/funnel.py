@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, Problem
+from ..stats.funnels import HIGH_95, HIGH_99_8, LOW_95, LOW_99_8, NOT_SIGNIFICANT
 from ..tidy import UTLA
 from . import palette
 from .figure import Figure, caption_text, finish, new_figure, styled
@@ -28,14 +29,25 @@ POSITIONS = {
 }
 
 
+def limit_curve(limits: pd.DataFrame, column: str, x: str) -> tuple[np.ndarray, np.ndarray]:
+    """One limit curve as (x, y) sorted by x. Its x is the column ``{column}_{x}`` when the
+    limits have one (rate and ratio funnels from cdp_analysis.stats give each limit its own
+    population or expected count), else the shared column ``x``."""
+    xcol = f"{column}_{x}" if f"{column}_{x}" in limits else x
+    xs, ys = limits[xcol].to_numpy(float), limits[column].to_numpy(float)
+    keep = ~(np.isnan(xs) | np.isnan(ys))
+    order = np.argsort(xs[keep], kind="stable")
+    return xs[keep][order], ys[keep][order]
+
+
 def funnel_positions(
     x: np.ndarray, value: np.ndarray, limits: pd.DataFrame, x_col: str
 ) -> np.ndarray:
     """Each point's position against the limits interpolated at its ``x`` (a key of
-    :data:`POSITIONS`; ``""`` where value or x is missing)."""
-    lim = limits.sort_values(x_col)
-    xp = lim[x_col].to_numpy(float)
-    at = {c: np.interp(x, xp, lim[c].to_numpy(float)) for c in LIMIT_COLUMNS}
+    :data:`POSITIONS`; ``""`` where value or x is missing). Use the exact labels of
+    :func:`cdp_analysis.stats.funnel_significance` when you have them (see
+    :func:`funnel_plot`'s ``significance``)."""
+    at = {c: np.interp(x, *limit_curve(limits, c, x_col)) for c in LIMIT_COLUMNS}
     return np.select(
         [
             np.isnan(value) | np.isnan(x),
@@ -51,16 +63,30 @@ def funnel_positions(
 
 def _check_limits(limits: pd.DataFrame, x: str) -> None:
     require_columns(
-        limits, [x, *LIMIT_COLUMNS], WHERE + " limits",
-        fix="pass the limit curves from cdp_analysis.stats (one row per x value)",
+        limits, LIMIT_COLUMNS, WHERE + " limits",
+        fix="pass the limit curves from cdp_analysis.stats (funnel_limits_proportion ...)",
     )  # fmt: skip
-    if limits.empty or limits[x].isna().any():
+    missing_x = [c for c in LIMIT_COLUMNS if f"{c}_{x}" not in limits and x not in limits]
+    if missing_x or limits.empty:
         raise InputError(
             None,
-            Problem("no usable limit curve", column=x, expected="at least one row, no missing x"),
+            Problem(
+                f"no x values for the limit curves {', '.join(missing_x) or '(no rows)'}",
+                column=x, expected=f"a column '{x}' or '<limit>_{x}' columns, and rows",
+            ),
             kind=f"{WHERE} limits",
             fix="compute the limits over the range of the areas' denominators",
-        )
+        )  # fmt: skip
+
+
+#: Labels of cdp_analysis.stats.funnel_significance -> keys of POSITIONS ("" = not compared).
+STATS_LABELS = {
+    HIGH_99_8: "above_99_8",
+    HIGH_95: "above_95",
+    NOT_SIGNIFICANT: "within",
+    LOW_95: "below_95",
+    LOW_99_8: "below_99_8",
+}
 
 
 def funnel_plot(
@@ -72,32 +98,29 @@ def funnel_plot(
     x: str = "denominator",
     x_label: str | None = None,
     england_value: float | None = None,
+    significance: str | None = "funnel_significance",
     title: str | None = None,
     synthetic: bool | None = None,
 ) -> Figure:
-    """Every UTLA's value against ``x`` (``denominator``, or a column of expected counts for
-    rates) with the 95% and 99.8% control limits and England's average.
+    """Every UTLA's value against ``x`` with the 95% and 99.8% control limits and England's
+    average, the area highlighted and labelled.
 
     ``data``: tidy rows of one indicator and one period for the UTLAs (and England, whose
-    value is the average unless ``england_value`` is given). ``limits``: the limit curves,
-    one row per ``x`` value with ``lower_95, upper_95, lower_99_8, upper_99_8`` (from the
-    cdp_analysis.stats funnel functions). Areas without a value or ``x`` are not plotted and
-    are counted in the alt text and caption.
+    value is the average line unless ``england_value`` is given; without either, the
+    limits' ``baseline``). ``x``: the column of ``data`` giving each point's size:
+    ``denominator`` for proportions, ``expected`` for ratios, a one-year population for
+    rates. ``limits``: the curves from :mod:`cdp_analysis.stats` (``funnel_limits_proportion``
+    gives ``denominator`` and ``lower_95`` ...; the rate and ratio functions give each limit
+    its own x as ``lower_95_<x>`` ...). Each point's position is the column ``significance``
+    of ``data`` when present (labels of ``stats.funnel_significance``), else read from the
+    curves. Areas without a value or ``x`` are not plotted and are counted in the alt text
+    and caption.
     """
     require_columns(
         data,
-        [
-            "indicator_id",
-            "area_code",
-            "area_name",
-            "area_type",
-            "period_label",
-            "value",
-            x,
-            "source",
-        ],
+        ["indicator_id", "area_code", "area_name", "area_type", "period_label", "value", x, "source"],
         WHERE,
-    )
+    )  # fmt: skip
     _check_limits(limits, x)
     single_value(data, "indicator_id", WHERE, "pass one indicator's rows")
     period = single_value(data, "period_label", WHERE, "pass one period's rows")
@@ -109,57 +132,66 @@ def funnel_plot(
         raise no_rows(
             WHERE, f"area {area_code}", "area_code", area_code, "include the area's UTLA row"
         )
+    average_label = "England"
     if england_value is None:
         eng = data[england_mask(data)]
-        if eng.empty or eng["value"].isna().all():
+        if not eng.empty and eng["value"].notna().any():
+            england_value = float(eng["value"].dropna().iloc[0])
+        elif "baseline" in limits and limits["baseline"].notna().any():
+            england_value, average_label = float(limits["baseline"].dropna().iloc[0]), "Average"
+        else:
             raise no_rows(
                 WHERE, "England", "area_type", "England",
                 "include the England row or pass england_value",
             )  # fmt: skip
-        england_value = float(eng["value"].iloc[0])
     xs = points[x].to_numpy(float)
     vs = points["value"].to_numpy(float)
-    pos = funnel_positions(xs, vs, limits, x)
+    plotted = ~(np.isnan(xs) | np.isnan(vs))
+    if significance and significance in points:
+        pos = points[significance].map(STATS_LABELS).fillna("").to_numpy(str)
+    else:
+        pos = funnel_positions(xs, vs, limits, x)
     shown = points.assign(
         funnel_position=pd.Series(pos, index=points.index).map(POSITIONS).fillna("")
     )
-    plotted = pos != ""
     n_missing = int((~plotted).sum())
     is_me = (points["area_code"].astype(str) == area_code).to_numpy()
-    my_pos = pos[is_me][0]
+    my_pos = str(pos[is_me][0])
     name = str(me["area_name"].iloc[0])
     my_value, my_x = float(vs[is_me][0]), float(xs[is_me][0])
-    x_label = x_label or ("Expected count" if x == "expected" else "Denominator")
+    me_plotted = bool(plotted[is_me][0])
+    x_label = x_label or {"denominator": "Denominator", "expected": "Expected count"}.get(
+        x, x.replace("_", " ").capitalize()
+    )
+    if my_pos:
+        finding = POSITIONS[my_pos]
+    elif me_plotted:
+        finding = "not compared with the funnel limits"
+    else:
+        finding = f"no value for {period}"
     if title is None:
-        title = (
-            f"{m.label} in {name}: {POSITIONS[my_pos].split(' (')[0]} ({period})"
-            if my_pos
-            else f"{m.label} in {name}: no value for {period}"
-        )
+        title = f"{m.label} in {name}: {finding.split(' (')[0]} ({period})"
     synthetic = any_synthetic([points], synthetic)
-    lim = limits.sort_values(x)
-    lx = lim[x].to_numpy(float)
 
     with styled():
         fig, ax = new_figure(8, 5)
-        ax.plot(
-            lx, lim["upper_99_8"], color=palette.LIMIT_99_8, ls="--", lw=1.2, label="99.8% limits"
-        )
-        ax.plot(lx, lim["lower_99_8"], color=palette.LIMIT_99_8, ls="--", lw=1.2)
-        ax.plot(lx, lim["upper_95"], color=palette.LIMIT_95, ls=":", lw=1.4, label="95% limits")
-        ax.plot(lx, lim["lower_95"], color=palette.LIMIT_95, ls=":", lw=1.4)
+        for col, colour, ls, lw, label in [
+            ("upper_99_8", palette.LIMIT_99_8, "--", 1.2, "99.8% limits"),
+            ("lower_99_8", palette.LIMIT_99_8, "--", 1.2, None),
+            ("upper_95", palette.LIMIT_95, ":", 1.4, "95% limits"),
+            ("lower_95", palette.LIMIT_95, ":", 1.4, None),
+        ]:
+            ax.plot(*limit_curve(limits, col, x), color=colour, ls=ls, lw=lw, label=label)
         ax.axhline(
-            england_value,
-            color=palette.ENGLAND,
-            lw=1.2,
-            label=f"England {format_value(england_value, unit)}",
-        )
+            england_value, color=palette.ENGLAND, lw=1.2,
+            label=f"{average_label} {format_value(england_value, unit)}",
+        )  # fmt: skip
         others = plotted & ~is_me
         ax.scatter(
             xs[others], vs[others], s=18, color=palette.OTHER_AREAS, edgecolors="none",
             label="Other upper-tier local authorities",
         )  # fmt: skip
-        if my_pos:
+        if me_plotted:
             ax.scatter(
                 [my_x], [my_value], s=80, color=palette.AREA, edgecolors="black", linewidths=1,
                 zorder=5, label=name,
@@ -176,18 +208,18 @@ def funnel_plot(
 
     n = int(plotted.sum())
     outside = int(np.isin(pos, ["above_99_8", "below_99_8"]).sum())
+    average_words = "England's average" if average_label == "England" else "the areas' average"
     alt = (
         f"Funnel plot of {m.name or m.label} for {period} against {x_label.lower()}, for {n} "
-        f"upper-tier local authorities, with 95% and 99.8% control limits around England's "
-        f"average of {format_value(england_value, unit)}. "
+        f"upper-tier local authorities, with 95% and 99.8% control limits around "
+        f"{average_words} of {format_value(england_value, unit)}. "
     )
-    if my_pos:
+    if me_plotted:
         alt += (
-            f"{name} ({format_value(my_value, unit)}, {x_label.lower()} {my_x:,.0f}) is "
-            f"{POSITIONS[my_pos]}. "
+            f"{name} ({format_value(my_value, unit)}, {x_label.lower()} {my_x:,.0f}) is {finding}. "
         )
     else:
-        alt += f"{name} has no value for {period}. "
+        alt += f"{name} has {finding}. "
     alt += (
         f"{outside} of {n} areas lie outside the 99.8% limits. {POLARITY_WORDS.get(m.polarity, '')}"
     )

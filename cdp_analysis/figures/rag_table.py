@@ -23,7 +23,7 @@ REQUIRED = [
 #: (header, column) pairs after the measure column.
 COLUMNS = [
     ("Period", "period_label"),
-    ("Value", "value_display"),
+    ("Value", "value_cell"),
     ("England", "england_display"),
     ("Compared with England", "vs_england"),
     ("Recent trend", "trend"),
@@ -56,10 +56,14 @@ def rag_table_html(summary: pd.DataFrame, caption: str | None = None) -> str:
             kind=f"{WHERE} data", fix="rate every measure red, amber, green or grey",
         )  # fmt: skip
     units = df["unit"].astype(str) if "unit" in df else pd.Series("", index=df.index)
+    england = [format_value(v, u) for v, u in zip(df["england_value"], units, strict=True)]
+    value = _text(df["value_display"])
+    if "interval_display" in df:
+        interval = _text(df["interval_display"])
+        value = value + interval.where(interval == "", "<br><small>" + interval + "</small>")
     df = df.assign(
-        england_display=[
-            format_value(v, u) for v, u in zip(df["england_value"], units, strict=True)
-        ],
+        value_cell=value,
+        england_display=df["england_display"] if "england_display" in df else england,
         target_status=df["target_status"] if "target_status" in df else "",
     )
     background = rag.map({k: v[0] for k, v in palette.RAG_STYLE.items()})
@@ -83,7 +87,11 @@ def rag_table_html(summary: pd.DataFrame, caption: str | None = None) -> str:
     )  # fmt: skip
     cells = header
     for _head, col in COLUMNS:
-        cells = cells + (rag_cell if col is None else "<td>" + _text(df[col]) + "</td>")
+        if col is None:
+            cells = cells + rag_cell
+        else:
+            text = df[col] if col == "value_cell" else _text(df[col])  # value_cell: escaped
+            cells = cells + "<td>" + text + "</td>"
     df = df.assign(_row="<tr>" + cells + "</tr>")
     n_cols = len(COLUMNS) + 1
     bodies = []

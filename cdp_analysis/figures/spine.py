@@ -62,9 +62,10 @@ def _polarity(summary: pd.DataFrame, measures: pd.DataFrame | None) -> pd.Series
     if "polarity" in summary:
         pol = summary["polarity"].astype(str)
     elif measures is not None:
-        require_columns(measures, ["id", "polarity"], WHERE + " measures")
-        lookup = measures.assign(id=measures["id"].astype(str)).drop_duplicates("id")
-        pol = summary["measure_id"].astype(str).map(lookup.set_index("id")["polarity"])
+        key = "measure_id" if "measure_id" in measures else "id"
+        require_columns(measures, [key, "polarity"], WHERE + " measures")
+        lookup = measures.assign(_id=measures[key].astype(str)).drop_duplicates("_id")
+        pol = summary["measure_id"].astype(str).map(lookup.set_index("_id")["polarity"])
     else:
         raise InputError(
             None, Problem("polarity unknown", column="polarity", expected="a polarity per measure"),
@@ -95,7 +96,8 @@ def spine_chart(
     """The area against England's range across measures.
 
     ``summary``: the area's rows of the RAG summary (``measure_id, short_name, unit,
-    period_label, value, england_value, vs_england`` and ``polarity`` or ``measures``), in
+    period_label, value, england_value, vs_england``, and ``polarity`` or ``measures``: a
+    frame with ``measure_id`` (or ``id``) and ``polarity``, e.g. ``Catalogue.table()``), in
     the order to draw top to bottom. ``utla_values``: tidy rows (``indicator_id,
     area_code, area_type, period_label, value``) of every UTLA for those measures and periods.
     For each measure the light bands run from the worst area to the 25th percentile and from

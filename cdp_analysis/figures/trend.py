@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, Problem
+from ..stats import BETTER, HIGHER, LOWER, NOT_APPLICABLE, POLARITIES, SIMILAR, WORSE, compare
 from . import palette
 from .figure import Figure, caption_text, finish, new_figure, styled
 from .inputs import (
@@ -58,12 +59,45 @@ class TargetLine:
     label: str = ""
 
     @classmethod
-    def coerce(cls, target: TargetLine | Mapping[str, Any] | None) -> TargetLine | None:
-        """Accept a TargetLine or a mapping with the same keys."""
+    def from_target(
+        cls,
+        target: Any,
+        *,
+        baseline_period: str | None = None,
+        target_date: date | None = None,
+    ) -> TargetLine | None:
+        """From a :class:`cdp_analysis.catalogue.Target` (``type`` value,
+        multiple_of_baseline, direction or none). ``baseline_period`` is the period label of
+        the baseline in the charted series (e.g. ``2022/23`` or ``2022/23 Q4``);
+        ``target_date`` is usually the plan's end. None for ``type="none"``."""
+        kind = {"value": "value", "multiple_of_baseline": "multiple", "direction": "direction"}.get(
+            str(getattr(target, "type", ""))
+        )
+        if kind is None:
+            return None
+        return cls(
+            kind=kind,
+            value=getattr(target, "value", None),
+            multiple=getattr(target, "multiple", None),
+            baseline_period=baseline_period,
+            baseline_value=getattr(target, "baseline_value", None),
+            direction=getattr(target, "direction", None),
+            target_date=target_date,
+            label=str(getattr(target, "reason", "") or ""),
+        )
+
+    @classmethod
+    def coerce(cls, target: Any) -> TargetLine | None:
+        """Accept a TargetLine, a mapping with the same keys, or a catalogue Target."""
         if target is None or isinstance(target, TargetLine):
             return target
-        known = {k: target[k] for k in cls.__dataclass_fields__ if k in target}
-        return cls(**known)
+        if isinstance(target, Mapping):
+            return cls(**{k: target[k] for k in cls.__dataclass_fields__ if k in target})
+        if hasattr(target, "type"):
+            return cls.from_target(target)
+        raise _target_problem(
+            f"a target of type {type(target).__name__}", "target", "TargetLine or mapping"
+        )
 
 
 def _target_problem(message: str, column: str, expected: str) -> InputError:
@@ -149,21 +183,25 @@ def _target_value(target: TargetLine, area: pd.DataFrame) -> tuple[float | None,
     return None, baseline
 
 
-def _comparison(latest: pd.Series, england: pd.DataFrame) -> tuple[str, float]:
-    """('higher than' | 'lower than' | 'similar to' | '', England value) for the latest point:
-    the area's 95% interval against England's value for the same period."""
+def _comparison(latest: pd.Series, england: pd.DataFrame, polarity: str) -> tuple[str, float]:
+    """Words for the latest point against England's value for the same period, by
+    :func:`cdp_analysis.stats.compare` (the area's 95% interval against England's value):
+    ``significantly lower than England (worse)``, ``similar to England``... or ``""`` when
+    not compared; and England's value."""
     eng = england[england["period_end"] == latest["period_end"]]
     if eng.empty or pd.isna(eng["value"].iloc[0]):
         return "", np.nan
     e = float(eng["value"].iloc[0])
-    lo, hi = latest["lower_95"], latest["upper_95"]
-    if pd.isna(lo) or pd.isna(hi):
+    if polarity not in POLARITIES:
+        polarity = NOT_APPLICABLE
+    label = compare(latest["lower_95"], latest["upper_95"], e, polarity)
+    if label == SIMILAR:
+        return "similar to England", e
+    if label not in (BETTER, WORSE, HIGHER, LOWER):
         return "", e
-    if lo > e:
-        return "higher than", e
-    if hi < e:
-        return "lower than", e
-    return "similar to", e
+    side = "higher" if latest["value"] > e else "lower"
+    verdict = f" ({label.lower()})" if label in (BETTER, WORSE) else ""
+    return f"significantly {side} than England{verdict}", e
 
 
 def trend_chart(
@@ -192,12 +230,12 @@ def trend_chart(
     unit = m.unit
     valued = area[area["value"].notna()]
     latest = valued.iloc[-1] if len(valued) else area.iloc[-1]
-    phrase, eng_value = _comparison(latest, england)
+    phrase, eng_value = _comparison(latest, england, m.polarity)
     period = str(latest["period_label"])
     first, last = str(area["period_label"].iloc[0]), str(area["period_label"].iloc[-1])
     if title is None:
         title = (
-            f"{m.label} in {name}: {phrase} England in {period}"
+            f"{m.label} in {name}: {phrase} in {period}"
             if phrase
             else f"{m.label} in {name}, {first} to {last}"
         )
@@ -245,7 +283,7 @@ def trend_chart(
     )
     if not pd.isna(eng_value):
         alt += f" and England {format_value(eng_value, unit)}"
-    alt += f": {phrase} England." if phrase else "."
+    alt += f": {phrase}." if phrase else "."
     alt += f" {POLARITY_WORDS.get(m.polarity, '')} {target_sentence}".rstrip()
     shown = pd.concat([area, england, comparator])
     caption = caption_text(
