@@ -690,11 +690,16 @@ def _rates(path: Path, sheet: _Sheet) -> pd.DataFrame:
 def _load(path: str | Path, kinds: tuple[str, ...]) -> pd.DataFrame:
     path = Path(path)
     sheets = _read_sheets(path)
-    frames = [
-        (_annual if sheet.kind == ANNUAL else _rates)(path, sheet)
-        for sheet in sheets.values()
-        if sheet.kind in kinds
-    ]
+    frames, problems = [], []
+    for sheet in sheets.values():
+        if sheet.kind not in kinds:
+            continue
+        try:
+            frames.append((_annual if sheet.kind == ANNUAL else _rates)(path, sheet))
+        except InputError as exc:  # report every sheet's problems at once
+            problems.extend(exc.problems)
+    if problems:
+        raise _fail(path, problems)
     out = pd.concat(frames, ignore_index=True)
     edition = f"{out['period_end'].max().year} registrations"
     out["source"] = f"{SOURCE}, {edition} ({path.name}, " + out["sheet"] + ")"

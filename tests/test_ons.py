@@ -372,6 +372,19 @@ def test_broken_workbooks_raise_input_error(small_workbook, tmp_path, edit, mess
         assert message in text, text
 
 
+def test_problems_in_several_sheets_are_reported_together(small_workbook, tmp_path):
+    def edit(wb):
+        wb["Table 3"]["A4"] = "Area code"
+        wb["Table 6"]["F7"] = "n/a"
+
+    with pytest.raises(InputError) as info:
+        ons.load_workbook(_broken(small_workbook, tmp_path, edit))
+    text = str(info.value)
+    assert "2 problems found" in text
+    assert "sheet 'Table 3': no header cell 'Area Codes'" in text
+    assert "row 7, column 'F (2019-21 Rate)': sheet 'Table 6': unexpected value 'n/a'" in text
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [(b"", "not a readable Excel workbook"), (b"a,b\n1,2\n", "not a readable Excel workbook")],
