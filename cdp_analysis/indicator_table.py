@@ -42,6 +42,8 @@ SOURCES = {
     "record-level treatment episodes": "episodes",
 }
 CACHE_DIR = "cache"
+#: Name prefix of `cdp-analysis fetch` downloads (dated, so names sort by date).
+API_DOWNLOAD_PREFIX = "fingertips_api_"
 
 
 def input_files(data_dir: str | Path) -> list[tuple[Path, str]]:
@@ -56,7 +58,9 @@ def input_files(data_dir: str | Path) -> list[tuple[Path, str]]:
         kind = _kind(f, st.st_mtime_ns, st.st_size)
         if kind in SOURCES:
             out.append((f, kind))
-    return out
+    # `cdp-analysis fetch` writes dated downloads: only the newest one is an input
+    downloads = sorted(p for p, _ in out if p.name.startswith(API_DOWNLOAD_PREFIX))
+    return [(p, k) for p, k in out if p not in downloads[:-1]]
 
 
 @cache
