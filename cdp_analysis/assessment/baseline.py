@@ -200,4 +200,4 @@ def _log_ratio_from_limits(df, mask) -> None:
     df.loc[mask, "ratio_upper"] = np.exp(log_r + Z95 * se)
     df.loc[mask, "p_value"] = p
     df.loc[mask, "test"] = "ratio on the log scale, standard errors from the 95% limits"
-    _label(df, mask, (p < ALPHA).to_numpy(), (log_r > 0).to_numpy())
+    _label(df, mask, np.asarray(p < ALPHA), np.asarray(log_r > 0))

@@ -18,9 +18,7 @@ def number(value: float, unit: str) -> str:
     """A number in its unit without the unit's words: ``1234`` -> ``"1,234"``."""
     if value is None or not np.isfinite(value):
         return ""
-    places = DECIMALS.get(unit, 1)
-    if unit == "count" and float(value) != round(float(value)):
-        places = 1  # a count that is not whole (an average) keeps one decimal
+    places = DECIMALS.get(unit, 1)  # counts, and projected counts, as whole numbers
     return f"{value:,.{places}f}"
 
 

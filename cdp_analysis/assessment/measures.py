@@ -245,6 +245,8 @@ def target_table(plan: Any) -> pd.DataFrame:
             }
         )
     df = pd.DataFrame(rows, columns=TARGET_COLUMNS)
+    floats = ["multiple", "target_value", "plan_baseline_value"]
+    df[floats] = df[floats].astype(float)
     problems = []
     bad = ~df["target_type"].isin(TARGET_TYPES)
     if bad.any():
