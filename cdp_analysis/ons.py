@@ -641,8 +641,8 @@ def _rates(path: Path, sheet: _Sheet) -> pd.DataFrame:
 
     deaths, _, no_deaths = parse("deaths", "deaths")
     rate, rate_mark, rate_blank = parse("rate", "rate")
-    lower, lower_mark, lower_blank = parse("lower", "rate")
-    upper, upper_mark, upper_blank = parse("upper", "rate")
+    lower, _, lower_blank = parse("lower", "rate")
+    upper, _, upper_blank = parse("upper", "rate")
     _, flag, _ = parse("flag", "flag")
 
     # A rate, limit or marker without deaths would be lost: refuse it.
