@@ -240,3 +240,45 @@ def level_suffix(confidence: float) -> str:
     """Column suffix for a level, as in the tidy table: 0.95 -> '95', 0.998 -> '99_8'."""
     text = f"{confidence * 100:.10g}"
     return text.replace(".", "_")
+
+
+def group_codes(df: pd.DataFrame, group_cols: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Number each row's group (0, 1, ... in order of first appearance) without tuples.
+
+    Returns the codes and a frame of the group keys (one row per group, in code order).
+    Missing keys form their own group rather than being dropped.
+    """
+    codes = df.groupby(group_cols, sort=False, dropna=False).ngroup().to_numpy()
+    # Codes are numbered in order of first appearance, so a row starts a new group
+    # exactly where the running maximum of the codes goes up.
+    running = np.maximum.accumulate(codes) if len(codes) else codes
+    first = np.flatnonzero(np.r_[True, running[1:] > running[:-1]]) if len(codes) else codes
+    keys = df[group_cols].iloc[first].reset_index(drop=True)
+    return codes, keys
+
+
+class GroupSums:
+    """Sums per group, by reshaping when every group is one contiguous run of equal length."""
+
+    def __init__(self, codes: np.ndarray, n_groups: int) -> None:
+        self.codes = codes
+        self.n_groups = n_groups
+        self.sizes = np.bincount(codes, minlength=n_groups)
+        contiguous = n_groups == 0 or np.count_nonzero(np.diff(codes)) == n_groups - 1
+        self.starts = np.r_[0, np.cumsum(self.sizes)[:-1]] if contiguous else None
+        self.width = (
+            int(self.sizes[0])
+            if contiguous and n_groups and (self.sizes == self.sizes[0]).all()
+            else None
+        )
+
+    def __call__(self, values: np.ndarray) -> np.ndarray:
+        if self.width is not None:
+            return values.reshape(self.n_groups, self.width).sum(axis=1)
+        return np.bincount(self.codes, weights=values, minlength=self.n_groups)
+
+    def positions(self) -> np.ndarray:
+        """Each row's position within its group (0, 1, ...)."""
+        if self.starts is not None:
+            return np.arange(len(self.codes)) - self.starts[self.codes]
+        return pd.Series(self.codes).groupby(self.codes).cumcount().to_numpy()

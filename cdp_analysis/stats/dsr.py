@@ -34,10 +34,12 @@ import numpy as np
 import pandas as pd
 
 from cdp_analysis.stats._inputs import (
+    GroupSums,
     Shape,
     StatsInputError,
     as_float,
     check_non_negative,
+    group_codes,
     level_suffix,
     levels,
     reject,
@@ -111,7 +113,8 @@ def dsr(
         frequencies: optional, for events that are not independent (one person, several
             events): an array with one more axis than ``counts`` whose ``k``-th slice
             (``k`` = 1, 2, ...) is the number of people with ``k`` events in each band. Each
-            band must satisfy ``sum_k k * f_k == count``.
+            band must satisfy ``sum_k k * f_k == count``; a blank frequency counts as 0
+            people (as in PHEindicatormethods), which that check guards.
 
     Returns:
         ``(value, lower, upper)``: floats for one area, arrays for 2-D input. NaN when the
@@ -222,31 +225,28 @@ def dsr_grouped(
                               fix=f"the table has columns {', '.join(map(str, df.columns))}")  # fmt: skip
     levels_, _ = levels(confidence, func)
 
-    codes, uniques = pd.MultiIndex.from_frame(df[group_cols]).factorize()
-    n_groups = len(uniques)
+    codes, keys = group_codes(df, group_cols)
+    n_groups = len(keys)
+    group_sum = GroupSums(codes, n_groups)
     x, _ = as_float(df[count_col], count_col, func)
     n, _ = as_float(df[pop_col], pop_col, func)
-    w = _row_weights(df, codes, standard, age_col, func)
+    w = _row_weights(df, group_sum, standard, age_col, func)
     _check_bands(x, n, func)
     squared = x
     if frequency_cols:
         f, _ = as_float(df[list(frequency_cols)].to_numpy(dtype=float), "frequency columns", func)
         squared = _frequency_squares(f, x, func)
 
-    def group_sum(values: np.ndarray) -> np.ndarray:
-        return np.bincount(codes, weights=values, minlength=n_groups)
-
-    with np.errstate(divide="ignore", invalid="ignore"):
-        weighted = group_sum(np.nan_to_num(x * w / n, nan=0.0))
-        weighted_sq = group_sum(np.nan_to_num(squared * (w / n) ** 2, nan=0.0))
-    any_missing = group_sum((np.isnan(x) | np.isnan(n)).astype(float)) > 0
-    total = np.where(any_missing, np.nan, group_sum(np.nan_to_num(x, nan=0.0)))
-    missing_pop = group_sum(np.isnan(n).astype(float)) > 0
-    total_pop = np.where(missing_pop, np.nan, group_sum(np.nan_to_num(n, nan=0.0)))
+    ratio = w / n
+    weighted = group_sum(x * ratio)
+    weighted_sq = group_sum(squared * ratio**2)
+    total = group_sum(x)
+    total_pop = group_sum(n)
+    # A missing count or population anywhere in a group makes its sums NaN: the group's
+    # DSR is then NaN rather than computed from the bands that happen to be present.
     std_total = group_sum(w)
 
-    out = uniques.to_frame(index=False)
-    out.columns = group_cols
+    out = keys
     out["total_count"] = total
     out["total_pop"] = total_pop
     for i, level in enumerate(levels_):
@@ -260,7 +260,7 @@ def dsr_grouped(
 
 
 def _row_weights(
-    df: pd.DataFrame, codes: np.ndarray, standard: Any, age_col: str | None, func: str
+    df: pd.DataFrame, groups: GroupSums, standard: Any, age_col: str | None, func: str
 ) -> np.ndarray:
     """The standard population weight of each row."""
     if isinstance(standard, str):
@@ -284,14 +284,12 @@ def _row_weights(
                    f"one of {', '.join(map(str, std.index))}", "relabel the age bands to match the standard")  # fmt: skip
     else:
         std = np.asarray(ESP2013 if standard is None else standard, dtype=float)
-        position = pd.Series(codes).groupby(codes).cumcount().to_numpy()
-        sizes = np.bincount(codes)
-        wrong = sizes[codes] != std.size
+        wrong = groups.sizes[groups.codes] != std.size
         if wrong.any():
             reject(wrong, func, "group", f"row(s) in groups without exactly {std.size} age bands",
                    f"{std.size} rows per group, in the standard's order",
                    "give every group one row per age band, or pass age_col to match by label")  # fmt: skip
-        w = std[position]
+        w = std[groups.positions()]
     reject(~np.isfinite(w) | (w < 0), func, "standard", "missing or negative standard weight(s)",
            "finite weights >= 0", "check the standard population")  # fmt: skip
     return w

@@ -68,12 +68,25 @@ def byar_limits(x: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarra
 def count_limits(x: np.ndarray, confidence: float, exact_below: float = EXACT_BELOW):
     """Exact limits below ``exact_below`` events, Byar's from there up (checked arrays)."""
     small = x < exact_below
-    # Each method only sees the counts it is used for (Byar's overflows near 0).
-    b_lo, b_up = byar_limits(np.where(small, max(exact_below, 1.0), x), confidence)
     if not small.any():
-        return b_lo, b_up
-    e_lo, e_up = exact_limits(np.where(small, x, 0.0), confidence)
-    return np.where(small, e_lo, b_lo), np.where(small, e_up, b_up)
+        return byar_limits(x, confidence)
+    lower = np.empty_like(x)
+    upper = np.empty_like(x)
+    big = ~small  # includes NaN, which Byar's formula passes through as NaN
+    lower[big], upper[big] = byar_limits(x[big], confidence)
+    xs = x[small]
+    whole = xs == np.floor(xs)
+    lo_s = np.empty_like(xs)
+    up_s = np.empty_like(xs)
+    if whole.any():  # whole counts below the switch: look the limits up
+        table = np.arange(np.ceil(exact_below), dtype=float)
+        t_lo, t_up = exact_limits(table, confidence)
+        idx = xs[whole].astype(np.intp)
+        lo_s[whole], up_s[whole] = t_lo[idx], t_up[idx]
+    if not whole.all():  # weighted (fractional) counts
+        lo_s[~whole], up_s[~whole] = exact_limits(xs[~whole], confidence)
+    lower[small], upper[small] = lo_s, up_s
+    return lower, upper
 
 
 def _counts(count: Any, func: str):

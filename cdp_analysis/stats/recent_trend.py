@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cdp_analysis.stats._inputs import StatsInputError, as_float, reject, z_value
+from cdp_analysis.stats._inputs import StatsInputError, as_float, group_codes, reject, z_value
 from cdp_analysis.stats.comparison import HIGHER_IS_BETTER, LOWER_IS_BETTER, POLARITIES
 
 #: chi-square on 1 degree of freedom at 99.8%.
@@ -216,8 +216,8 @@ def recent_trend_grouped(
         raise StatsInputError(None, f"polarity {polarity!r} is not known", kind=f"{func} input",
                               fix=f"use one of {', '.join(POLARITIES)}")  # fmt: skip
 
-    codes, uniques = pd.MultiIndex.from_frame(df[group_cols]).factorize()
-    n_groups = len(uniques)
+    codes, keys = group_codes(df, group_cols)
+    n_groups = len(keys)
     order = np.lexsort((df[time_col].to_numpy(), codes))
     d = df.iloc[order].reset_index(drop=True)
     codes = codes[order]
@@ -292,8 +292,7 @@ def recent_trend_grouped(
         blocked |= mask
     marker = np.where(blocked, CANNOT_BE_CALCULATED, marker)
 
-    out = uniques.to_frame(index=False)
-    out.columns = group_cols
+    out = keys
     out["recent_trend"] = marker
     out["recent_trend_reason"] = reason
     out["statistic"] = np.where(blocked, np.nan, statistic)
