@@ -190,6 +190,7 @@ _FIX = (
 )
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 _MAX_VALUES_LISTED = 10
+_DAY_SPAN = np.int64(1 << 32)  # more days than any two dates apart: keys client * span + day
 
 
 # --- loading and validation ------------------------------------------------------------------
@@ -218,7 +219,7 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
         raise InputError(path, "the file does not exist", kind=KIND, fix="check the file name")
     data = path.read_bytes()
     try:
-        text = data.decode("utf-8-sig")
+        data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise InputError(
@@ -229,17 +230,22 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
             kind=KIND,
             fix="save the file as UTF-8 (in Excel: Save As > 'CSV UTF-8 (Comma delimited)')",
         ) from None
-    if not text.strip():
+    if not data.removeprefix(b"\xef\xbb\xbf") or data.isspace():
         raise InputError(
             path,
             "the file is empty",
             kind=KIND,
             fix="export the episodes again: a header row, then one row per episode",
         )
-    text = text.rstrip("\r\n") + "\n"  # blank lines at the very end hold no episode
+    if data.endswith((b"\n\n", b"\n\r\n")):  # blank lines at the very end hold no episode
+        data = data.rstrip(b"\r\n") + b"\n"
     try:
         df = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False
+            io.BytesIO(data),
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+            encoding="utf-8-sig",
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise InputError(
@@ -251,7 +257,7 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
     n = len(df)
     lines = np.arange(2, n + 2, dtype=np.int64)
     # Quoted values may hold line breaks: then count them so line numbers stay true.
-    if text.count("\n") > n + 1:
+    if data.count(b"\n") > n + 1:
         extra = np.zeros(n, dtype=np.int64)
         for col in df.columns:
             extra += df[col].str.count("\n").to_numpy(dtype=np.int64)
@@ -284,13 +290,14 @@ def validate_episodes(
     def rows(mask: np.ndarray | pd.Series) -> list[int]:
         return lines[np.asarray(mask, dtype=bool)].tolist()
 
-    blank_line = np.logical_and.reduce([(raw[c] == "").to_numpy() for c in raw.columns])
+    empty = {c: _is(raw[c], "") for c in raw.columns}
+    blank_line = np.logical_and.reduce(list(empty.values()))
     if blank_line.any():
         problems.append(Problem("blank line", rows=rows(blank_line), expected="an episode"))
     live = ~blank_line
 
     def blank(col: str) -> np.ndarray:
-        return (raw[col] == "").to_numpy() & live
+        return empty[col] & live
 
     # Required text and codes.
     for col in ["client_id", "area_code", "sex", "substance_group", "referral_source"]:
@@ -298,19 +305,19 @@ def validate_episodes(
             problems.append(Problem("blank", rows=rows(blank(col)), column=col))
     ut = areas.upper_tier_codes(data_dir)
     problems += _unknown_values(raw, "area_code", ut, lines, "an upper-tier local authority "
-                                "code in data/lookups/areas.csv, e.g. E06000044")  # fmt: skip
+                                "code in data/lookups/areas.csv, e.g. E06000044", empty)  # fmt: skip
     for col, allowed in [
         ("sex", SEXES),
         ("substance_group", SUBSTANCE_GROUPS),
         ("referral_source", REFERRAL_SOURCES),
         ("exit_reason", EXIT_REASONS),
     ]:
-        problems += _unknown_values(raw, col, allowed, lines, "one of " + ", ".join(allowed))
+        problems += _unknown_values(raw, col, allowed, lines, "one of " + ", ".join(allowed), empty)
 
     # Dates.
     dates: dict[str, pd.Series] = {}
     for col in DATE_COLUMNS + (["date_of_birth"] if "date_of_birth" in raw else []):
-        dates[col], bad = _parse_dates(raw[col])
+        dates[col], bad = _parse_dates(raw[col], empty[col])
         if bad.any():
             examples = ", ".join(f"'{v}'" for v in pd.unique(raw.loc[bad, col])[:3])
             problems.append(
@@ -336,12 +343,12 @@ def validate_episodes(
         problems.append(Problem("blank", rows=rows(blank("start_date")), column="start_date"))
 
     # Age, given or derived from a date of birth.
-    age, age_problems = _ages(raw, start, dates.get("date_of_birth"), lines, live)
+    age, age_problems = _ages(raw, start, dates.get("date_of_birth"), lines, live, empty)
     problems += age_problems
 
     # Rules across columns.
     has_exit = exit_.notna().to_numpy()
-    has_reason = (raw["exit_reason"] != "").to_numpy()
+    has_reason = ~empty["exit_reason"]
     for mask, msg, col, expected in [
         (has_exit & ~has_reason & ~blank("exit_date"), "exit_date given but exit_reason blank",
          "exit_reason", "an exit reason for every exit"),
@@ -349,7 +356,7 @@ def validate_episodes(
          "an exit date, or no exit reason while the episode is open"),
         ((exit_ < start).to_numpy(), "exit before start", "exit_date",
          "exit_date on or after start_date"),
-        ((raw["representation_date"] != "").to_numpy() & blank("exit_date"),
+        (~empty["representation_date"] & blank("exit_date"),
          "representation_date given but the episode has no exit_date", "representation_date",
          "a re-presentation date only after an exit"),
         ((rep < exit_).to_numpy(), "re-presentation before exit", "representation_date",
@@ -357,18 +364,22 @@ def validate_episodes(
     ]:  # fmt: skip
         if mask.any():
             problems.append(Problem(msg, rows=rows(mask), column=col, expected=expected))
+    client_codes, client_ids = pd.factorize(raw["client_id"])
     known_start = start.notna().to_numpy() & ~blank("client_id")
-    dup = pd.DataFrame({"c": raw["client_id"], "s": start})[known_start].duplicated(keep=False)
+    day_key = client_codes.astype(np.int64) * _DAY_SPAN + np.where(known_start, _days(start), 0)
+    dup = pd.Series(day_key[known_start]).duplicated(keep=False).to_numpy()
     if dup.any():
         problems.append(
             Problem(
                 "duplicate episode: the same client_id and start_date on more than one line",
-                rows=lines[known_start][dup.to_numpy()].tolist(),
+                rows=lines[known_start][dup].tolist(),
                 column="start_date",
                 expected="one episode per client per start date",
             )
         )
-    missed = _unrecorded_representations(raw["client_id"], start, exit_, rep, raw["exit_reason"])
+    missed = _unrecorded_representations(
+        client_codes, start, exit_, rep, _is(raw["exit_reason"], COMPLETED)
+    )
     if missed.any():
         problems.append(
             Problem(
@@ -382,7 +393,7 @@ def validate_episodes(
 
     synthetic = SYNTHETIC_COLUMN in raw
     if synthetic:
-        bad = (raw[SYNTHETIC_COLUMN] != tidy.SYNTHETIC).to_numpy() & live
+        bad = ~_is(raw[SYNTHETIC_COLUMN], tidy.SYNTHETIC) & live
         if bad.any():
             problems.append(
                 Problem(
@@ -398,8 +409,8 @@ def validate_episodes(
 
     out = pd.DataFrame(
         {
-            "client_id": raw["client_id"],
-            "area_code": raw["area_code"],
+            "client_id": pd.Categorical.from_codes(client_codes, categories=client_ids),
+            "area_code": pd.Categorical(raw["area_code"]),
             "age_at_start": age.astype(np.int16),
             "sex": pd.Categorical(raw["sex"], categories=SEXES),
             "substance_group": pd.Categorical(raw["substance_group"], categories=SUBSTANCE_GROUPS),
@@ -420,6 +431,11 @@ def validate_episodes(
         "source": f"{tidy.SYNTHETIC}: {described}" if synthetic else described,
     }
     return out
+
+
+def _is(s: pd.Series, value: str) -> np.ndarray:
+    """``s == value`` as a numpy bool array (fast on object arrays)."""
+    return np.asarray(s.to_numpy(dtype=object) == value, dtype=bool)
 
 
 def _check_columns(raw: pd.DataFrame, file: str | Path | None) -> None:
@@ -462,11 +478,16 @@ def _check_columns(raw: pd.DataFrame, file: str | Path | None) -> None:
 
 
 def _unknown_values(
-    raw: pd.DataFrame, col: str, allowed: Sequence[str], lines: np.ndarray, expected: str
+    raw: pd.DataFrame,
+    col: str,
+    allowed: Sequence[str],
+    lines: np.ndarray,
+    expected: str,
+    empty: dict[str, np.ndarray],
 ) -> list[Problem]:
     """One problem per distinct unknown value (blanks are checked elsewhere)."""
     s = raw[col]
-    bad = (~s.isin(list(allowed)) & (s != "")).to_numpy()
+    bad = ~s.isin(list(allowed)).to_numpy() & ~empty[col]
     if not bad.any():
         return []
     values = pd.unique(s[bad])
@@ -482,7 +503,7 @@ def _unknown_values(
         problems.append(
             Problem(
                 f"unknown value '{v}'{hint}",
-                rows=lines[(s == v).to_numpy()].tolist(),
+                rows=lines[_is(s, v)].tolist(),
                 column=col,
                 expected=expected,
             )
@@ -500,13 +521,13 @@ def _unknown_values(
     return problems
 
 
-def _parse_dates(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
+def _parse_dates(s: pd.Series, empty: np.ndarray) -> tuple[pd.Series, np.ndarray]:
     """Parse ISO (or UK DD/MM/YYYY) dates; blanks are NaT. Return dates and the bad mask."""
     out = pd.to_datetime(s, format=_DATE_FORMATS[0], errors="coerce")
-    todo = out.isna() & (s != "")
+    todo = out.isna().to_numpy() & ~empty
     if todo.any():
         out[todo] = pd.to_datetime(s[todo], format=_DATE_FORMATS[1], errors="coerce")
-    bad = (out.isna() & (s != "")).to_numpy()
+    bad = out.isna().to_numpy() & ~empty
     return out.astype("datetime64[s]"), bad
 
 
@@ -516,6 +537,7 @@ def _ages(
     dob: pd.Series | None,
     lines: np.ndarray,
     live: np.ndarray,
+    empty: dict[str, np.ndarray],
 ) -> tuple[np.ndarray, list[Problem]]:
     """Age at start from ``age_at_start`` and/or ``date_of_birth``; problems found."""
     problems = []
@@ -525,16 +547,21 @@ def _ages(
     given = np.zeros(n, dtype=bool)
     if "age_at_start" in raw:
         s = raw["age_at_start"]
-        is_int = s.str.fullmatch(r"-?[0-9]{1,4}").to_numpy(dtype=bool)
+        # Check each distinct value once (ages have few).
+        codes, values = pd.factorize(s)
+        values = pd.Series(values, dtype=object)
+        value_ok = values.str.fullmatch(r"-?[0-9]{1,4}").to_numpy(dtype=bool)
+        value_age = np.where(value_ok, pd.to_numeric(values.where(value_ok, "-1")), -1)
+        is_int = value_ok[codes]
         given = is_int
-        age[is_int] = s[is_int].astype(np.int64).to_numpy()
-        blank = (s == "").to_numpy() & live
+        age = value_age[codes].astype(np.int64)
+        blank = empty["age_at_start"] & live
         if dob is None and blank.any():
             problems.append(
                 Problem("blank", rows=lines[blank].tolist(), column="age_at_start",
                         expected=expected)
             )  # fmt: skip
-        wrong = ~is_int & (s != "").to_numpy()
+        wrong = ~is_int & ~empty["age_at_start"]
         if wrong.any():
             examples = ", ".join(f"'{v}'" for v in pd.unique(s[wrong])[:3])
             problems.append(
@@ -583,9 +610,9 @@ def _ages(
                     expected="a date of birth 0-120 years before start_date",
                 )
             )
-        neither = ~given & (raw["date_of_birth"] == "").to_numpy() & live
+        neither = ~given & empty["date_of_birth"] & live
         if "age_at_start" in raw:
-            neither &= (raw["age_at_start"] == "").to_numpy()
+            neither &= empty["age_at_start"]
         if neither.any():
             problems.append(
                 Problem(
@@ -599,19 +626,20 @@ def _ages(
 
 
 def _unrecorded_representations(
-    client: pd.Series, start: pd.Series, exit_: pd.Series, rep: pd.Series, reason: pd.Series
+    client: np.ndarray, start: pd.Series, exit_: pd.Series, rep: pd.Series, completed: np.ndarray
 ) -> np.ndarray:
     """Completions with a later episode of the same client in the file but no (or a later)
-    ``representation_date``: their completion would otherwise be counted wrongly."""
-    comp = ((reason == COMPLETED) & exit_.notna() & start.notna()).to_numpy()
+    ``representation_date``: their completion would otherwise be counted wrongly.
+    ``client`` holds integer codes for the client ids."""
+    comp = completed & (exit_.notna() & start.notna()).to_numpy()
     out = np.zeros(len(client), dtype=bool)
     if not comp.any():
         return out
-    cl = pd.factorize(client)[0].astype(np.int64)
+    cl = client.astype(np.int64)
     s, x, r = (_days(v) for v in (start, exit_, rep))
     valid = start.notna().to_numpy()
     base = s[valid].min()
-    big = np.int64(1 << 32)
+    big = _DAY_SPAN
     keys = cl[valid] * big + (s[valid] - base)
     order = np.argsort(keys, kind="stable")
     sorted_keys = keys[order]
@@ -686,6 +714,13 @@ def derive_indicators(
     return _to_tidy(counts, quarters, area_codes, lookup, as_at, source)
 
 
+def _codes(s: pd.Series) -> np.ndarray:
+    """Integer codes for a column's values (its categorical codes when it has them)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return s.cat.codes.to_numpy().astype(np.int64)
+    return pd.factorize(s)[0].astype(np.int64)
+
+
 def _first_complete_quarter(ep: pd.DataFrame) -> Quarter:
     """The first quarter whose 12 months start on or after the records' coverage start."""
     exits = ep["exit_date"].dropna()
@@ -721,7 +756,7 @@ def _count(ep: pd.DataFrame, quarters: list[Quarter], area_codes: list[str]) -> 
     exit_na = ep["exit_date"].isna().to_numpy()[order]
     x = np.where(exit_na, _OPEN, _days(ep["exit_date"])[order])
     area = area[order]
-    client = pd.factorize(ep["client_id"].to_numpy()[order])[0].astype(np.int64)
+    client = _codes(ep["client_id"])[order]
     band = (ep["age_at_start"].to_numpy()[order] < ADULT_AGE).astype(np.int64)  # 1 = young
     groups = {
         "substance": ep["substance_group"].cat.codes.to_numpy()[order].astype(np.int64),
