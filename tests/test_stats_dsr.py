@@ -139,8 +139,15 @@ def _long(areas=("big", "small", "tiny")) -> pd.DataFrame:
 def test_grouped_matches_published_and_single():
     out = dsr_grouped(_long(), "area", "count", "pop", confidence=[0.95, 0.998], multiplier=10_000)
     assert list(out.columns) == [
-        "area", "total_count", "total_pop", "value", "lower_95", "upper_95", "lower_99_8", "upper_99_8",
-    ]  # fmt: skip
+        "area",
+        "total_count",
+        "total_pop",
+        "value",
+        "lower_95",
+        "upper_95",
+        "lower_99_8",
+        "upper_99_8",
+    ]
     big = out.set_index("area").loc["big"]
     np.testing.assert_allclose(
         big[["value", "lower_95", "upper_95", "lower_99_8", "upper_99_8"]], BIG, rtol=1e-9

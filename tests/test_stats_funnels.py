@@ -140,8 +140,14 @@ def test_ratio_limits_table():
 
 
 def test_rate_significance_dsr_small_counts():
-    labels = funnel_significance([2500, 5, 0], [250000, 800, 900], "rate",
-                                 rates=[1000, 600, np.nan], rate_type="dsr", multiplier=1e5)  # fmt: skip
+    labels = funnel_significance(
+        [2500, 5, 0],
+        [250000, 800, 900],
+        "rate",
+        rates=[1000, 600, np.nan],
+        rate_type="dsr",
+        multiplier=1e5,
+    )
     assert list(labels[1:]) == ["Not applicable: fewer than 10 events (DSR)"] * 2
 
 

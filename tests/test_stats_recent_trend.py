@@ -153,9 +153,15 @@ def _tidy() -> pd.DataFrame:
 def test_grouped_one_row_per_group_and_matches_single():
     df = _tidy().sample(frac=1, random_state=1)  # order of rows does not matter
     out = recent_trend_grouped(
-        df, "area", "year", kind="other", value_col="value", lower_col="lower", upper_col="upper",
+        df,
+        "area",
+        "year",
+        kind="other",
+        value_col="value",
+        lower_col="lower",
+        upper_col="upper",
         polarity="lower_is_better",
-    )  # fmt: skip
+    )
     out = out.set_index("area")
     assert out.loc["falling", "recent_trend"] == "Decreasing and getting better"
     assert out.loc["rising", "recent_trend"] == "Increasing and getting worse"
@@ -168,8 +174,9 @@ def test_grouped_one_row_per_group_and_matches_single():
 def test_grouped_duplicates_reported_per_group():
     df = _tidy()
     df.loc[1, "year"] = 2019
-    out = recent_trend_grouped(df, "area", "year", kind="other", value_col="value", lower_col="lower",
-                               upper_col="upper").set_index("area")  # fmt: skip
+    out = recent_trend_grouped(
+        df, "area", "year", kind="other", value_col="value", lower_col="lower", upper_col="upper"
+    ).set_index("area")
     assert out.loc["falling", "recent_trend_reason"] == "Duplicate years in group"
     assert out.loc["rising", "recent_trend"] == "Increasing"
 
@@ -178,8 +185,16 @@ def test_grouped_polarity_column():
     df = _tidy().assign(
         polarity=lambda d: np.where(d["area"] == "rising", "higher_is_better", "lower_is_better")
     )
-    out = recent_trend_grouped(df, "area", "year", kind="other", value_col="value", lower_col="lower",
-                               upper_col="upper", polarity_col="polarity").set_index("area")  # fmt: skip
+    out = recent_trend_grouped(
+        df,
+        "area",
+        "year",
+        kind="other",
+        value_col="value",
+        lower_col="lower",
+        upper_col="upper",
+        polarity_col="polarity",
+    ).set_index("area")
     assert out.loc["rising", "recent_trend"] == "Increasing and getting better"
     assert out.loc["falling", "recent_trend"] == "Decreasing and getting better"
 

@@ -205,16 +205,32 @@ def test_dsr_grouped_matches_expected():
     e = e[e["area"].isin(out["area"])].set_index("area").loc[out["area"]]
     close(out["total_count"], e["total_count"], rtol=0)
     close(out["total_pop"], e["total_pop"], rtol=0)
-    for col, ref in [("value", "value"), ("lower_95", "lower95_0cl"), ("upper_95", "upper95_0cl"),
-                     ("lower_99_8", "lower99_8cl"), ("upper_99_8", "upper99_8cl")]:  # fmt: skip
+    for col, ref in [
+        ("value", "value"),
+        ("lower_95", "lower95_0cl"),
+        ("upper_95", "upper95_0cl"),
+        ("lower_99_8", "lower99_8cl"),
+        ("upper_99_8", "upper99_8cl"),
+    ]:
         close(out[col], e[ref])
 
     nonind = read("phe_indmethods_dsr_input_nonindependent.csv")
-    out = stats.dsr_grouped(nonind, "area", "count", "pop", confidence=[0.95, 0.998],
-                            frequency_cols=["f1", "f2", "f3", "f4"])  # fmt: skip
+    out = stats.dsr_grouped(
+        nonind,
+        "area",
+        "count",
+        "pop",
+        confidence=[0.95, 0.998],
+        frequency_cols=["f1", "f2", "f3", "f4"],
+    )
     e = exp[exp["area"].str.startswith("testdata_nonind")].set_index("area").loc[out["area"]]
-    for col, ref in [("value", "value"), ("lower_95", "lower95_0cl"), ("upper_95", "upper95_0cl"),
-                     ("lower_99_8", "lower99_8cl"), ("upper_99_8", "upper99_8cl")]:  # fmt: skip
+    for col, ref in [
+        ("value", "value"),
+        ("lower_95", "lower95_0cl"),
+        ("upper_95", "upper95_0cl"),
+        ("lower_99_8", "lower99_8cl"),
+        ("upper_99_8", "upper99_8cl"),
+    ]:
         close(out[col], e[ref])
 
 

@@ -204,8 +204,13 @@ def levels(confidence: float | Sequence[float], func: str) -> tuple[list[float],
     out = []
     for c in values:
         if isinstance(c, bool) or not isinstance(c, int | float | np.floating | np.integer):
-            raise _fail(func, f"confidence {c!r} is not a number", "confidence",
-                        "0.95 or 0.998", "pass confidence=0.95")  # fmt: skip
+            raise _fail(
+                func,
+                f"confidence {c!r} is not a number",
+                "confidence",
+                "0.95 or 0.998",
+                "pass confidence=0.95",
+            )
         c = float(c)
         if not 0.5 <= c < 1:
             hint = " (give it as a proportion: 0.95, not 95)" if 50 <= c < 100 else ""
@@ -218,8 +223,13 @@ def levels(confidence: float | Sequence[float], func: str) -> tuple[list[float],
             )
         out.append(c)
     if len(set(out)) != len(out):
-        raise _fail(func, "a confidence level is repeated", "confidence",
-                    "distinct levels such as [0.95, 0.998]", "list each level once")  # fmt: skip
+        raise _fail(
+            func,
+            "a confidence level is repeated",
+            "confidence",
+            "distinct levels such as [0.95, 0.998]",
+            "list each level once",
+        )
     return out, multi
 
 

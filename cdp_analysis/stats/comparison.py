@@ -83,8 +83,15 @@ def compare(lower: Any, upper: Any, benchmark: Any, polarity: Any = NOT_APPLICAB
         shapes.append(Shape("series", polarity.index))
     shape = combine(shapes, func)
     lo, up, bench = broadcast(func, lo, up, bench)
-    reject(lo > up, func, "lower", "lower limit(s) above the upper limit",
-           "lower <= upper", "check that the limit columns are not swapped", shape)  # fmt: skip
+    reject(
+        lo > up,
+        func,
+        "lower",
+        "lower limit(s) above the upper limit",
+        "lower <= upper",
+        "check that the limit columns are not swapped",
+        shape,
+    )
     pol = _polarity_array(polarity, lo, func)
     missing = np.isnan(lo) | np.isnan(up) | np.isnan(bench)
     higher = bench < lo  # the whole interval lies above the benchmark

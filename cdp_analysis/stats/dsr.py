@@ -84,11 +84,23 @@ def _standard_vector(standard: Any, n_bands: int, func: str) -> np.ndarray:
             "one standard population per age band, in the same order",
             "pass standard= with one weight per band (ESP2013 has 19 bands: 0-4 ... 90+)",
         )
-    reject(~np.isfinite(w) | (w < 0), func, "standard", "missing or negative weight(s)",
-           "finite weights >= 0", "check the standard population")  # fmt: skip
+    reject(
+        ~np.isfinite(w) | (w < 0),
+        func,
+        "standard",
+        "missing or negative weight(s)",
+        "finite weights >= 0",
+        "check the standard population",
+    )
     if not w.sum() > 0:
-        reject(np.array(True), func, "standard", "weights summing to 0", "weights with a positive sum",
-               "check the standard population")  # fmt: skip
+        reject(
+            np.array(True),
+            func,
+            "standard",
+            "weights summing to 0",
+            "weights with a positive sum",
+            "check the standard population",
+        )
     return w
 
 
@@ -130,9 +142,14 @@ def dsr(
     x, _ = as_float(counts, "counts", func)
     n, _ = as_float(populations, "populations", func)
     if x.ndim not in (1, 2) or x.shape != n.shape:
-        reject(np.array(True), func, "counts", f"counts of shape {x.shape} with populations of shape {n.shape}",
-               "counts and populations of the same 1-D or 2-D shape",
-               "pass one count and one population per age band")  # fmt: skip
+        reject(
+            np.array(True),
+            func,
+            "counts",
+            f"counts of shape {x.shape} with populations of shape {n.shape}",
+            "counts and populations of the same 1-D or 2-D shape",
+            "pass one count and one population per age band",
+        )
     w = _standard_vector(standard, x.shape[-1], func)
     _check_bands(x, n, func)
     squared = x if frequencies is None else _frequency_squares(frequencies, x, func)
@@ -153,26 +170,48 @@ def dsr(
 
 def _check_bands(x: np.ndarray, n: np.ndarray, func: str) -> None:
     check_non_negative(x, func, "counts", Shape("array"))
-    reject(np.isinf(n), func, "populations", "infinite population(s)", "a finite number",
-           "check the population column")  # fmt: skip
-    reject(n <= 0, func, "populations", "population(s) of 0 or below", "a population above 0",
-           "every age band needs a population above 0; check the population data")  # fmt: skip
+    reject(
+        np.isinf(n),
+        func,
+        "populations",
+        "infinite population(s)",
+        "a finite number",
+        "check the population column",
+    )
+    reject(
+        n <= 0,
+        func,
+        "populations",
+        "population(s) of 0 or below",
+        "a population above 0",
+        "every age band needs a population above 0; check the population data",
+    )
 
 
 def _frequency_squares(frequencies: Any, x: np.ndarray, func: str) -> np.ndarray:
     """Sum over k of k^2 * f_k (the variance term for non-independent events)."""
     f, _ = as_float(frequencies, "frequencies", func)
     if f.shape[:-1] != x.shape:
-        reject(np.array(True), func, "frequencies", f"frequencies of shape {f.shape} for counts of shape {x.shape}",
-               "counts' shape plus one axis for 1, 2, 3... events per person",
-               "pass frequencies[..., k-1] = people with k events")  # fmt: skip
+        reject(
+            np.array(True),
+            func,
+            "frequencies",
+            f"frequencies of shape {f.shape} for counts of shape {x.shape}",
+            "counts' shape plus one axis for 1, 2, 3... events per person",
+            "pass frequencies[..., k-1] = people with k events",
+        )
     f = np.nan_to_num(f, nan=0.0)
     check_non_negative(f, func, "frequencies", Shape("array"))
     k = np.arange(1, f.shape[-1] + 1, dtype=float)
     implied = (f * k).sum(axis=-1)
-    reject(~np.isclose(implied, x) & ~np.isnan(x), func, "frequencies",
-           "band(s) where sum of k * (people with k events) differs from the count",
-           "sum_k k * f_k == count in each band", "check the event frequency columns")  # fmt: skip
+    reject(
+        ~np.isclose(implied, x) & ~np.isnan(x),
+        func,
+        "frequencies",
+        "band(s) where sum of k * (people with k events) differs from the count",
+        "sum_k k * f_k == count in each band",
+        "check the event frequency columns",
+    )
     return (f * k**2).sum(axis=-1)
 
 
@@ -221,8 +260,12 @@ def dsr_grouped(
     needed += list(frequency_cols or [])
     missing = [c for c in needed if c not in df.columns]
     if missing:
-        raise StatsInputError(None, f"columns not found: {', '.join(missing)}", kind=f"{func} input",
-                              fix=f"the table has columns {', '.join(map(str, df.columns))}")  # fmt: skip
+        raise StatsInputError(
+            None,
+            f"columns not found: {', '.join(missing)}",
+            kind=f"{func} input",
+            fix=f"the table has columns {', '.join(map(str, df.columns))}",
+        )
     levels_, _ = levels(confidence, func)
 
     codes, keys = group_codes(df, group_cols)
@@ -268,9 +311,14 @@ def _row_weights(
     elif age_col is not None:
         std = ESP2013 if standard is None else standard
         if not isinstance(std, pd.Series):
-            reject(np.array(True), func, "standard", "a standard without band labels given with age_col",
-                   "a Series indexed by age band label (like ESP2013)",
-                   "pass standard as a Series, or leave age_col out to match by position")  # fmt: skip
+            reject(
+                np.array(True),
+                func,
+                "standard",
+                "a standard without band labels given with age_col",
+                "a Series indexed by age band label (like ESP2013)",
+                "pass standard as a Series, or leave age_col out to match by position",
+            )
         labels = df[age_col].astype(str).to_numpy()
         w = (
             pd.Series(std.to_numpy(dtype=float), index=std.index.astype(str))
@@ -280,16 +328,33 @@ def _row_weights(
         unknown = np.isnan(w)
         if unknown.any():
             bad = sorted(set(labels[unknown]))[:5]
-            reject(unknown, func, age_col, f"age band(s) not in the standard population (e.g. {bad})",
-                   f"one of {', '.join(map(str, std.index))}", "relabel the age bands to match the standard")  # fmt: skip
+            reject(
+                unknown,
+                func,
+                age_col,
+                f"age band(s) not in the standard population (e.g. {bad})",
+                f"one of {', '.join(map(str, std.index))}",
+                "relabel the age bands to match the standard",
+            )
     else:
         std = np.asarray(ESP2013 if standard is None else standard, dtype=float)
         wrong = groups.sizes[groups.codes] != std.size
         if wrong.any():
-            reject(wrong, func, "group", f"row(s) in groups without exactly {std.size} age bands",
-                   f"{std.size} rows per group, in the standard's order",
-                   "give every group one row per age band, or pass age_col to match by label")  # fmt: skip
+            reject(
+                wrong,
+                func,
+                "group",
+                f"row(s) in groups without exactly {std.size} age bands",
+                f"{std.size} rows per group, in the standard's order",
+                "give every group one row per age band, or pass age_col to match by label",
+            )
         w = std[groups.positions()]
-    reject(~np.isfinite(w) | (w < 0), func, "standard", "missing or negative standard weight(s)",
-           "finite weights >= 0", "check the standard population")  # fmt: skip
+    reject(
+        ~np.isfinite(w) | (w < 0),
+        func,
+        "standard",
+        "missing or negative standard weight(s)",
+        "finite weights >= 0",
+        "check the standard population",
+    )
     return w

@@ -55,8 +55,14 @@ NOT_COMPARED = "Not compared"
 
 #: Every label a point can get, most extreme first.
 SIGNIFICANCE_LABELS = (
-    HIGH_99_8, HIGH_95, LOW_99_8, LOW_95, NOT_SIGNIFICANT, NOT_APPLICABLE_DSR, NOT_COMPARED,
-)  # fmt: skip
+    HIGH_99_8,
+    HIGH_95,
+    LOW_99_8,
+    LOW_95,
+    NOT_SIGNIFICANT,
+    NOT_APPLICABLE_DSR,
+    NOT_COMPARED,
+)
 
 #: PHEindicatormethods' label for each of ours (for comparing with its outputs).
 PHE_LABELS = {
@@ -189,8 +195,15 @@ def _checked(numerator: Any, denominator: Any, func: str, names=("numerator", "d
     x, n = broadcast(func, np.atleast_1d(x), np.atleast_1d(n))
     check_non_negative(x, func, names[0], shape)
     check_non_negative(n, func, names[1], shape)
-    reject(n == 0, func, names[1], "zero value(s)", "a value above 0",
-           "every point needs a denominator above 0", shape)  # fmt: skip
+    reject(
+        n == 0,
+        func,
+        names[1],
+        "zero value(s)",
+        "a value above 0",
+        "every point needs a denominator above 0",
+        shape,
+    )
     return x, n, shape
 
 
@@ -206,8 +219,15 @@ def funnel_limits_proportion(
     """
     func = "funnel_limits_proportion"
     x, n, shape = _checked(numerators, denominators, func)
-    reject(x > n, func, "numerator", "numerator(s) above the denominator",
-           "numerator <= denominator", "check the two columns", shape)  # fmt: skip
+    reject(
+        x > n,
+        func,
+        "numerator",
+        "numerator(s) above the denominator",
+        "numerator <= denominator",
+        "check the two columns",
+        shape,
+    )
     ok = ~(np.isnan(x) | np.isnan(n))
     average = x[ok].sum() / n[ok].sum()
     lo, hi = _axis_range(n[ok])
@@ -237,8 +257,12 @@ def funnel_limits_ratio(observed: Any, expected: Any, ratio_type: str = "ratio")
     """
     func = "funnel_limits_ratio"
     if ratio_type not in _RATIO_SCALE:
-        raise StatsInputError(None, f"ratio_type {ratio_type!r} is not known", kind=f"{func} input",
-                              fix="use 'ratio', 'isr' or 'count'")  # fmt: skip
+        raise StatsInputError(
+            None,
+            f"ratio_type {ratio_type!r} is not known",
+            kind=f"{func} input",
+            fix="use 'ratio', 'isr' or 'count'",
+        )
     _, e, _ = _checked(observed, expected, func, ("observed", "expected"))
     lo, hi = _axis_range(e[~np.isnan(e)])
     obs = _axis(lo, hi, offset=1)
@@ -259,15 +283,25 @@ def funnel_limits_ratio(observed: Any, expected: Any, ratio_type: str = "ratio")
 def _derived_denominators(x, rate, n, rate_type: str, multiplier: float, func: str):
     """Population implied by each rate: events / rate * multiplier (see module docs)."""
     if rate_type not in ("dsr", "crude"):
-        raise StatsInputError(None, f"rate_type {rate_type!r} is not known", kind=f"{func} input",
-                              fix="use 'dsr' or 'crude'")  # fmt: skip
+        raise StatsInputError(
+            None,
+            f"rate_type {rate_type!r} is not known",
+            kind=f"{func} input",
+            fix="use 'dsr' or 'crude'",
+        )
     with np.errstate(divide="ignore", invalid="ignore"):
         derived = x / rate * multiplier
     if rate_type == "dsr":
         return np.where(x == 0, np.nan, derived)
     if n is None:
-        reject(x == 0, func, "denominator", "point(s) with 0 events and no denominator given",
-               "denominators for points with 0 events", "pass denominators= (populations)")  # fmt: skip
+        reject(
+            x == 0,
+            func,
+            "denominator",
+            "point(s) with 0 events and no denominator given",
+            "denominators for points with 0 events",
+            "pass denominators= (populations)",
+        )
         return derived
     return np.where(x == 0, n, derived)
 
@@ -287,8 +321,15 @@ def _rate_inputs(counts, rates, denominators, func):
     check_non_negative(arrays[1], func, "rate", shape)
     if denominators is not None:
         check_non_negative(arrays[2], func, "denominator", shape)
-        reject(arrays[2] == 0, func, "denominator", "zero value(s)", "a value above 0",
-               "every point needs a denominator above 0", shape)  # fmt: skip
+        reject(
+            arrays[2] == 0,
+            func,
+            "denominator",
+            "zero value(s)",
+            "a value above 0",
+            "every point needs a denominator above 0",
+            shape,
+        )
     return arrays[0], arrays[1], (arrays[2] if denominators is not None else None), shape
 
 
@@ -403,8 +444,15 @@ def funnel_significance(
     func = "funnel_significance"
     if statistic == "proportion":
         x, n, shape = _checked(numerators, denominators, func)
-        reject(x > n, func, "numerator", "numerator(s) above the denominator",
-               "numerator <= denominator", "check the two columns", shape)  # fmt: skip
+        reject(
+            x > n,
+            func,
+            "numerator",
+            "numerator(s) above the denominator",
+            "numerator <= denominator",
+            "check the two columns",
+            shape,
+        )
         missing = np.isnan(x) | np.isnan(n)
         average = x[~missing].sum() / n[~missing].sum()
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -412,8 +460,12 @@ def funnel_significance(
         lims = {lv: proportion_control_limits(n, average, lv) for lv in _LEVELS}
         return _label(
             shape,
-            p < lims[0.998][0], p < lims[0.95][0], p > lims[0.998][1], p > lims[0.95][1], missing,
-        )  # fmt: skip
+            p < lims[0.998][0],
+            p < lims[0.95][0],
+            p > lims[0.998][1],
+            p > lims[0.95][1],
+            missing,
+        )
     if statistic == "ratio":
         o, e, shape = _checked(numerators, denominators, func, ("observed", "expected"))
         missing = np.isnan(o) | np.isnan(e)
@@ -421,13 +473,20 @@ def funnel_significance(
         with np.errstate(invalid="ignore"):
             return _label(
                 shape,
-                lims[0.998][1] / e < 1, lims[0.95][1] / e < 1,
-                lims[0.998][0] / e > 1, lims[0.95][0] / e > 1, missing,
-            )  # fmt: skip
+                lims[0.998][1] / e < 1,
+                lims[0.95][1] / e < 1,
+                lims[0.998][0] / e > 1,
+                lims[0.95][0] / e > 1,
+                missing,
+            )
     if statistic == "rate":
         if rates is None or rate_type is None or multiplier is None:
-            raise StatsInputError(None, "rates, rate_type and multiplier are needed for rates",
-                                  kind=f"{func} input", fix="pass rates=, rate_type= and multiplier=")  # fmt: skip
+            raise StatsInputError(
+                None,
+                "rates, rate_type and multiplier are needed for rates",
+                kind=f"{func} input",
+                fix="pass rates=, rate_type= and multiplier=",
+            )
         x, r, n, shape = _rate_inputs(numerators, rates, denominators, func)
         derived = _derived_denominators(x, r, n, rate_type, multiplier, func)
         missing = np.isnan(x) | (np.isnan(r) & ~((rate_type == "dsr") & (x == 0)))
@@ -438,9 +497,12 @@ def funnel_significance(
         with np.errstate(divide="ignore", invalid="ignore"):
             labels = _label(
                 shape,
-                lims[0.998][1] / derived < average, lims[0.95][1] / derived < average,
-                lims[0.998][0] / derived > average, lims[0.95][0] / derived > average, missing,
-            )  # fmt: skip
+                lims[0.998][1] / derived < average,
+                lims[0.95][1] / derived < average,
+                lims[0.998][0] / derived > average,
+                lims[0.95][0] / derived > average,
+                missing,
+            )
         if rate_type == "dsr":
             small = (x < 10) & ~missing
             if isinstance(labels, pd.Series):
@@ -448,5 +510,9 @@ def funnel_significance(
             else:
                 labels = np.where(small, NOT_APPLICABLE_DSR, labels).astype(object)
         return labels
-    raise StatsInputError(None, f"statistic {statistic!r} is not known", kind=f"{func} input",
-                          fix="use 'proportion', 'ratio' or 'rate'")  # fmt: skip
+    raise StatsInputError(
+        None,
+        f"statistic {statistic!r} is not known",
+        kind=f"{func} input",
+        fix="use 'proportion', 'ratio' or 'rate'",
+    )

@@ -197,24 +197,37 @@ def recent_trend_grouped(
     elif kind == "other":
         data_cols = [value_col, lower_col, upper_col]
     else:
-        raise StatsInputError(None, f"kind {kind!r} is not known", kind=f"{func} input",
-                              fix="use kind='proportion' or kind='other'")  # fmt: skip
+        raise StatsInputError(
+            None,
+            f"kind {kind!r} is not known",
+            kind=f"{func} input",
+            fix="use kind='proportion' or kind='other'",
+        )
     if any(c is None for c in data_cols):
         need = (
             "count_col and denominator_col"
             if kind == "proportion"
             else "value_col, lower_col and upper_col"
         )
-        raise StatsInputError(None, f"kind={kind!r} needs {need}", kind=f"{func} input",
-                              fix=f"pass {need}")  # fmt: skip
+        raise StatsInputError(
+            None, f"kind={kind!r} needs {need}", kind=f"{func} input", fix=f"pass {need}"
+        )
     cols = [*group_cols, time_col, *data_cols] + ([polarity_col] if polarity_col else [])
     absent = [c for c in cols if c not in df.columns]
     if absent:
-        raise StatsInputError(None, f"columns not found: {', '.join(absent)}", kind=f"{func} input",
-                              fix=f"the table has columns {', '.join(map(str, df.columns))}")  # fmt: skip
+        raise StatsInputError(
+            None,
+            f"columns not found: {', '.join(absent)}",
+            kind=f"{func} input",
+            fix=f"the table has columns {', '.join(map(str, df.columns))}",
+        )
     if polarity_col is None and polarity not in POLARITIES:
-        raise StatsInputError(None, f"polarity {polarity!r} is not known", kind=f"{func} input",
-                              fix=f"use one of {', '.join(POLARITIES)}")  # fmt: skip
+        raise StatsInputError(
+            None,
+            f"polarity {polarity!r} is not known",
+            kind=f"{func} input",
+            fix=f"use one of {', '.join(POLARITIES)}",
+        )
 
     codes, keys = group_codes(df, group_cols)
     n_groups = len(keys)
@@ -249,16 +262,28 @@ def recent_trend_grouped(
                 "a finite number",
                 "correct the input",
             )
-        reject(o_all > n_all, func, count_col, "count(s) above the denominator",
-               "count <= denominator", "check the two columns")  # fmt: skip
+        reject(
+            o_all > n_all,
+            func,
+            count_col,
+            "count(s) above the denominator",
+            "count <= denominator",
+            "check the two columns",
+        )
         missing_reasons.append((np.isnan(o).any(axis=1) | np.isnan(n).any(axis=1), MISSING))
         statistic, beta, flips, invalid = _proportion_test(o, n)
     else:
         _, y = matrix(value_col)
         lo_all, lo = matrix(lower_col)
         up_all, up = matrix(upper_col)
-        reject(lo_all > up_all, func, lower_col, "lower limit(s) above the upper limit",
-               "lower <= upper", "check that the limit columns are not swapped")  # fmt: skip
+        reject(
+            lo_all > up_all,
+            func,
+            lower_col,
+            "lower limit(s) above the upper limit",
+            "lower <= upper",
+            "check that the limit columns are not swapped",
+        )
         missing_reasons.append((np.isnan(y).any(axis=1), MISSING))
         missing_reasons.append((np.isnan(lo).any(axis=1) | np.isnan(up).any(axis=1), MISSING_CI))
         statistic, beta, flips, invalid = _other_test(y, lo, up, confidence)
@@ -267,8 +292,12 @@ def recent_trend_grouped(
         pol = d.groupby(codes)[polarity_col].last().reindex(range(n_groups)).to_numpy(dtype=object)
         bad = ~np.isin(pol, POLARITIES)
         if bad.any():
-            raise StatsInputError(None, f"polarity not recognised: {sorted(set(map(str, pol[bad])))[:5]}",
-                                  kind=f"{func} input", fix=f"use one of {', '.join(POLARITIES)}")  # fmt: skip
+            raise StatsInputError(
+                None,
+                f"polarity not recognised: {sorted(set(map(str, pol[bad])))[:5]}",
+                kind=f"{func} input",
+                fix=f"use one of {', '.join(POLARITIES)}",
+            )
     else:
         pol = np.full(n_groups, polarity, dtype=object)
 
@@ -330,8 +359,12 @@ def recent_trend(
     proportion = count is not None or denominator is not None
     other = value is not None or lower is not None or upper is not None
     if proportion == other:
-        raise StatsInputError(None, "give either count and denominator, or value, lower and upper",
-                              kind=f"{func} input", fix="pass one kind of series")  # fmt: skip
+        raise StatsInputError(
+            None,
+            "give either count and denominator, or value, lower and upper",
+            kind=f"{func} input",
+            fix="pass one kind of series",
+        )
     names = ["count", "denominator"] if proportion else ["value", "lower", "upper"]
     given = [count, denominator] if proportion else [value, lower, upper]
     columns = {}
@@ -344,16 +377,25 @@ def recent_trend(
         columns[name] = np.atleast_1d(arr)
     lengths = {len(v) for v in columns.values()}
     if len(lengths) != 1:
-        raise StatsInputError(None, "the series given have different lengths", kind=f"{func} input",
-                              fix="pass one value per period in each")  # fmt: skip
+        raise StatsInputError(
+            None,
+            "the series given have different lengths",
+            kind=f"{func} input",
+            fix="pass one value per period in each",
+        )
     size = lengths.pop()
     t = np.arange(size) if times is None else np.asarray(times)
     if len(t) != size:
-        raise StatsInputError(None, "times has a different length from the values", kind=f"{func} input",
-                              fix="pass one time per value")  # fmt: skip
+        raise StatsInputError(
+            None,
+            "times has a different length from the values",
+            kind=f"{func} input",
+            fix="pass one time per value",
+        )
     if len(pd.unique(t)) != size:
-        raise StatsInputError(None, "a time period is repeated", kind=f"{func} input",
-                              fix="give each period once")  # fmt: skip
+        raise StatsInputError(
+            None, "a time period is repeated", kind=f"{func} input", fix="give each period once"
+        )
     frame = pd.DataFrame({"_group": 0, "_time": t, **columns})
     kwargs = (
         {"kind": "proportion", "count_col": "count", "denominator_col": "denominator"}
