@@ -189,3 +189,8 @@ def test_synthetic_banner(shown):
     assert "This page shows synthetic demo data" in html
     assert 'role="note"' in html
     assert not re.search(r"https?://", html)
+
+
+def test_a_figure_left_at_the_end_of_a_cell_shows_accessibly(figure):
+    assert figure._repr_html_() == display.figure_html(figure)
+    assert "Figure(title='County lines closed in Portsmouth" in repr(figure)

@@ -69,6 +69,16 @@ class Figure:
     title: str = ""
     table_columns: tuple[str, ...] = field(default=())
 
+    def __repr__(self) -> str:
+        return f"Figure(title={self.title!r}, alt={self.alt[:60]!r}..., rows={len(self.data)})"
+
+    def _repr_html_(self) -> str:
+        """Shown when a notebook cell ends with a Figure: the same accessible ``<figure>``
+        as :func:`cdp_analysis.display.show_figure`."""
+        from ..display import figure_html
+
+        return figure_html(self)
+
 
 @contextmanager
 def styled() -> Iterator[None]:

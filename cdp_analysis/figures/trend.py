@@ -310,6 +310,7 @@ def _draw_target(ax, tgt: TargetLine, level, baseline, unit: str, target_date) -
             mfc="none",
             mec=palette.TARGET,
             mew=1.5,
+            label=f"Target: significant {tgt.direction} from baseline",
         )
         return (
             f"The target is a statistically significant {tgt.direction} from the "
