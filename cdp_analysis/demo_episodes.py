@@ -18,9 +18,10 @@ The model (rates per year at the default scale, roughly Portsmouth-sized):
   plan's "downward trajectory"), so completions as a share of all in treatment sit near
   England (opiate ~5%, non-opiate ~34%, alcohol ~35%, non-opiate and alcohol ~30%);
   otherwise dropped out, transferred, died, prison, treatment declined or other;
-* re-presentation: after a completion 10% (opiate 20%) within 6 months and 12% in the
-  following 18 months; after a drop-out, prison or a decline 25% (opiate 35%) within two
-  years. A re-presentation starts a new episode of the same client;
+* re-presentation: after a completion 10% (opiate 20%, young people 5%) within 6 months and
+  12% (young people 8%) in the following 18 months; after a drop-out, prison, a decline or
+  another reason 25% (opiate 35%, young people 15%) within two years; none after a death or
+  a transfer. A re-presentation starts a new episode of the same client;
 * young people: referrals rise from mid 2023 (education most, self next; youth offending
   stays flat), dip in the second half of 2024/25 (a staffing gap), then climb, so that
   young people in treatment in 2025/26 are more than double 2022/23 at the year end but

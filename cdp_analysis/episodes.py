@@ -201,9 +201,10 @@ def load_episodes(
 ) -> pd.DataFrame:
     """Read and validate an episodes CSV; return one row per episode.
 
-    Columns are :data:`FIELDS`: text ``client_id`` and ``area_code``, integer
-    ``age_at_start``, categorical codes, datetime64 dates (NaT where blank), ``exit_reason``
-    NaN where blank and ``line`` (the CSV line number). ``notes`` and ``date_of_birth`` are
+    Columns are :data:`FIELDS`: every text column categorical (``client_id`` and
+    ``area_code`` with the values found, the codes with their allowed values; ``exit_reason``
+    NaN where blank), integer ``age_at_start``, datetime64 dates (NaT where blank) and
+    ``line`` (the CSV line number). ``notes`` and ``date_of_birth`` are
     not returned. ``attrs`` holds ``file``, ``synthetic`` and ``source`` (the tidy source
     text). ``today`` (default: the current date) is the limit for dates in the future.
     Raises :class:`InputError` listing every problem found.
