@@ -25,25 +25,16 @@ from ..periods import Quarter
 from . import manifest, publish
 from .pages import FailedPage, PackInfo, PageRef, find_defects, render_index, render_page
 
-#: Used for ``--quarter latest`` only while ``cdp_analysis.indicator_table.latest_quarter``
-#: does not exist yet (see :func:`latest_quarter_or_fallback`).
-FALLBACK_LATEST_QUARTER = Quarter(2025, 4)
 _NAME_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
-def latest_quarter_or_fallback(data_dir: Path) -> Quarter:
-    """The latest quarter the data cover, from ``indicator_table.latest_quarter``; until that
-    function exists, :data:`FALLBACK_LATEST_QUARTER`. The one place "latest" is resolved."""
-    try:
-        from ..indicator_table import latest_quarter
-    except ImportError:
-        return FALLBACK_LATEST_QUARTER
-    return latest_quarter(data_dir)
-
-
 def resolve_quarter(text: str, data_dir: Path) -> Quarter:
+    """``--quarter``: a label such as ``2025-26Q4``, or ``latest``, the latest quarter with
+    quarterly data in the data folder (``indicator_table.latest_quarter``)."""
     if str(text).strip().lower() == "latest":
-        return latest_quarter_or_fallback(data_dir)
+        from ..indicator_table import latest_quarter
+
+        return latest_quarter(data_dir)
     try:
         return Quarter.parse(text)
     except ValueError as exc:
