@@ -655,3 +655,13 @@ def test_rag_table_uses_display_columns_from_the_assessment():
     )
     out = rag_table_html(summary)
     assert "<td>4.0%<br><small>3.5% to 4.5%</small></td><td>6.0% (England)</td>" in out
+
+
+def test_rows_that_cannot_be_drawn_are_named_not_dropped():
+    summary = summary_frame().assign(england_value=[6.0, np.nan, 50.0])
+    figure = spine_chart(summary, utla_frame(), measures=MEASURES, area_name="Portsmouth")
+    assert "Not drawn (no England value or no area values): Drug deaths." in figure.alt
+    assert "Not drawn (no England value or no area values): Drug deaths." in figure.caption
+    data = trend_frame()
+    data.loc[(data["area_code"] == AREA) & (data["period_label"] == "2021/22"), "value"] = np.nan
+    assert "No value for 2021/22 (gaps in the line)." in trend_chart(data, AREA, measure=OPIATE).alt

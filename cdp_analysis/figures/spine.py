@@ -193,6 +193,9 @@ def spine_chart(
     other = summary.loc[~vs.isin(list(palette.COMPARISON_STYLE)), "short_name"].astype(str).tolist()
     if other:
         listed.append(f"Not compared: {', '.join(other)}.")
+    undrawn = summary.loc[~drawable, "short_name"].astype(str).tolist()
+    if undrawn:
+        listed.append(f"Not drawn (no England value or no area values): {', '.join(undrawn)}.")
     alt = (
         f"Spine chart of {n} measures for {area_name}, each against the range of England's "
         f"upper-tier local authorities with England's value in the middle. {title}. "
@@ -203,7 +206,12 @@ def spine_chart(
         ", ".join(pd.unique(summary["period_label"].astype(str))),
         "Bands: worst to 25th percentile, 25th to 75th percentile, 75th percentile to best "
         "among upper-tier local authorities; measures where neither higher nor lower is better "
-        "have higher values to the right.",
+        "have higher values to the right."
+        + (
+            f" Not drawn (no England value or no area values): {', '.join(undrawn)}."
+            if undrawn
+            else ""
+        ),
     )
     data = frame.join(
         spread.rename(columns={"min": "lowest_area_value", "max": "highest_area_value"})

@@ -285,6 +285,9 @@ def trend_chart(
         alt += f" and England {format_value(eng_value, unit)}"
     alt += f": {phrase}." if phrase else "."
     alt += f" {POLARITY_WORDS.get(m.polarity, '')} {target_sentence}".rstrip()
+    gaps = area.loc[area["value"].isna(), "period_label"].astype(str).tolist()
+    if gaps:
+        alt += f" No value for {', '.join(gaps)} (gaps in the line)."
     shown = pd.concat([area, england, comparator])
     caption = caption_text(
         shown["source"], f"{first} to {last}", "Shaded band: 95% confidence interval."
