@@ -1,0 +1,167 @@
+"""A report pack as a reader's browser sees it: Chromium (headless, via Playwright) opens
+index.html, follows every link inside the pack and checks that every page loads, every
+image decodes, nothing is written to the console as an error and no request leaves the
+machine (every request is intercepted; anything that is not file:// or 127.0.0.1 fails).
+
+The pack is built once per session from :data:`NOTEBOOKS` (the runner's fixture notebooks
+for now; point it at the project's ``notebooks/`` and :data:`DATA` at ``data/`` to check
+the real report). Links to other sites are not followed (that would leave the machine);
+they load nothing until a reader clicks them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from pathlib import Path
+from urllib.parse import urldefrag, urlparse
+
+import pytest
+
+from cdp_analysis import cli
+
+#: The notebooks the pack is built from (one place to change).
+NOTEBOOKS = Path(__file__).parent / "fixtures" / "notebooks"
+#: The data folder; None makes a tiny stand-in, enough for the fixture notebooks.
+DATA: Path | None = None
+AREA, QUARTER = "E06000044", "2025-26Q4"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason=f"{CHROMIUM} not installed (Debian: apt-get install chromium); .ci/run installs it",
+    ),
+]
+
+
+@pytest.fixture(scope="session")
+def notebooks_dir() -> Path:
+    return NOTEBOOKS
+
+
+@pytest.fixture(scope="session")
+def pack(tmp_path_factory, notebooks_dir) -> Path:
+    """One pack, built with the real command line."""
+    base = tmp_path_factory.mktemp("browser")
+    data = DATA
+    if data is None:
+        data = base / "data"
+        data.mkdir()
+        (data / "targets.yaml").write_text("targets: []\n")
+    out = base / "outputs"
+    err = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+        code = cli.main(
+            ["run", "--area", AREA, "--quarter", QUARTER, "--notebooks", str(notebooks_dir),
+             "--data", str(data), "--out", str(out)]
+        )  # fmt: skip
+    assert code == 0, err.getvalue()
+    return out / AREA / QUARTER
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _local(url: str) -> bool:
+    u = urlparse(url)
+    return u.scheme in {"file", "data", "about", "blob"} or (
+        u.scheme in {"http", "https"} and u.hostname == "127.0.0.1"
+    )
+
+
+def test_every_page_loads_offline_with_images_and_no_errors(browser, pack):
+    context = browser.new_context(java_script_enabled=True)
+    requests, blocked, errors = [], [], []
+
+    def route(r):
+        if _local(r.request.url):
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("request", lambda req: requests.append(req.url))
+    page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("requestfailed", lambda req: errors.append(f"request failed: {req.url}"))
+
+    start = (pack / "index.html").as_uri()
+    root = pack.as_uri() + "/"
+    queue, seen, external = [start], set(), set()
+    report = {}
+    while queue:
+        url = queue.pop(0)
+        if url in seen:
+            continue
+        seen.add(url)
+        page.goto(url, wait_until="load")
+        if not url.endswith(".html"):
+            report[url] = {"loaded": True}
+            continue
+        info = page.evaluate(
+            """() => ({
+                lang: document.documentElement.lang,
+                title: document.title,
+                h1: document.querySelectorAll('h1').length,
+                scripts: document.scripts.length,
+                images: Array.from(document.images).map(i => ({
+                    alt: i.alt, ok: i.complete && i.naturalWidth > 0 })),
+                links: Array.from(document.querySelectorAll('a[href]')).map(a => a.href),
+            })"""
+        )
+        report[url] = info
+        assert info["lang"] == "en" and info["title"].strip(), url
+        assert info["h1"] >= 1 and info["scripts"] == 0, url
+        for img in info["images"]:
+            assert img["ok"], f"{url}: an image did not decode"
+            assert img["alt"].strip(), f"{url}: an image has no alt text"
+        for link in info["links"]:
+            target, _ = urldefrag(link)
+            if target.startswith(root):
+                queue.append(target)
+            elif not _local(target):
+                external.add(target)
+    page_names = {Path(urlparse(u).path).name for u in report}
+    expected = {"index.html", "manifest.json"} | {
+        f"{p.stem}.html" for p in NOTEBOOKS.glob("*.ipynb")
+    }
+    assert page_names == expected
+    assert not blocked, f"requests that would leave the machine: {blocked}"
+    assert all(_local(u) for u in requests), [u for u in requests if not _local(u)]
+    assert not errors, errors
+    images = sum(len(i.get("images", [])) for i in report.values())
+    assert images >= 1  # the fixture pack has a figure: the image check ran
+    context.close()
+
+
+def test_print_layout_hides_navigation(browser, pack):
+    page = browser.new_page()
+    page.goto((pack / "01_trend.html").as_uri())
+    assert page.evaluate("getComputedStyle(document.querySelector('.pack-nav')).display") != "none"
+    page.emulate_media(media="print")
+    assert page.evaluate("getComputedStyle(document.querySelector('.pack-nav')).display") == "none"
+    assert (
+        page.evaluate("getComputedStyle(document.querySelector('.page-body h2')).breakBefore")
+        == "page"
+    )
+    page.close()
