@@ -179,16 +179,17 @@ def funnel_positions(
     """Funnel-plot position of each area's latest value among the areas ``codes``."""
     want = measures.set_index("measure_id")
     targets = latest[latest["area_code"].isin(codes)]
-    pool = series[series["area_code"].isin(codes)].merge(
-        targets[_PERIOD].drop_duplicates(), on=_PERIOD
-    )
+    # funnels only for percentages and rates, and periods with at least two areas
+    funnelled = measures.loc[~measures["unit"].isin(["count", "kg"]), "measure_id"]
+    pool = series[series["area_code"].isin(codes) & series["measure_id"].isin(funnelled)]
+    pool = pool.merge(targets[_PERIOD].drop_duplicates(), on=_PERIOD)
+    pool = pool[pool.groupby(_PERIOD)["area_code"].transform("size") > 1]
     pieces = []
     for (mid, _, _), grp in pool.groupby(_PERIOD, sort=False):  # one funnel per period
         m = want.loc[mid]
         pieces.append(_funnel(grp, m["method"], m["unit"], float(m["multiplier"])))
-    placed = (
-        pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame(columns=FUNNEL_COLUMNS)
-    )
+    empty = pd.DataFrame(columns=[*_PERIOD, "area_code", *FUNNEL_COLUMNS[2:]])
+    placed = pd.concat(pieces, ignore_index=True) if pieces else empty
     out = latest[["measure_id", "area_code", *_PERIOD[1:]]].merge(
         placed, on=[*_PERIOD, "area_code"], how="left"
     )
@@ -210,7 +211,7 @@ def rate_control_limits(population, average: float, confidence: float):
     tail = (1 - confidence) / 2
 
     def solve(f, lo, hi):  # f increasing in e; find f(e) = expected
-        for _ in range(60):  # bisection to ~1e-18 relative: a fixed number of steps
+        for _ in range(45):  # bisection: the bracket shrinks 2^45-fold (to ~1e-13)
             mid = (lo + hi) / 2
             below = f(mid) < expected
             lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)

@@ -255,7 +255,10 @@ def _reason(t: dict, plan: dict) -> str:
         return "No data for this area in the bundled files."
     base_period = t["baseline_period"] if isinstance(t["baseline_period"], str) else ""
     base = _v(t["baseline_value"], unit)
-    base_words = f"{base_period}'s {base}" if base_period else base
+    if base_period.startswith("12 months"):
+        base_words = f"{base} in the {base_period}"
+    else:
+        base_words = f"{base_period}'s {base}" if base_period else base
     if kind == "direction":
         goal = f"a significant {t['direction']} on {base_words}"
     elif kind == "multiple_of_baseline":
@@ -266,7 +269,8 @@ def _reason(t: dict, plan: dict) -> str:
         )
     else:
         goal = f"{_COMPARISON_WORDS.get(t['comparison'], '')} {_v(t['threshold'], unit)}"
-    now = f"{_v(t['value'], unit)} in {t['period_label']}"
+    label = t["period_label"]
+    now = f"{_v(t['value'], unit)} in {'the ' if label.startswith('12 months') else ''}{label}"
     if status == INSUFFICIENT:
         if kind in ("direction", "multiple_of_baseline") and not np.isfinite(t["baseline_value"]):
             return f"{now}; no value for the baseline period, so the target cannot be judged."

@@ -120,6 +120,7 @@ def recent_trends(
     gap = out.set_index(key).index.isin(uneven)
     out.loc[gap, "recent_trend"] = CANNOT_BE_CALCULATED
     out.loc[gap, "recent_trend_reason"] = GAP
+    out["points"] = np.minimum(out["points"], TREND_POINTS)  # points tested, at most 5
     out = out.rename(columns={"statistic": "recent_trend_statistic",
                               "points": "recent_trend_points"})  # fmt: skip
     return out[RECENT_COLUMNS]
