@@ -142,13 +142,10 @@ def test_series_model_uses_non_overlapping_periods(portsmouth):
 
 
 @pytest.fixture(scope="module")
-def full_table(ons_deaths):
-    """The bundled data folder as one table when the indicator table can be built, else the
-    ONS deaths alone (every measure must still get a row)."""
-    try:
-        from cdp_analysis import indicator_table
-    except ImportError:  # pragma: no cover - before the indicator table landed
-        return ons_deaths
+def full_table():
+    """Every source of the bundled data folder as one tidy table."""
+    from cdp_analysis import indicator_table
+
     return indicator_table.load(DATA)
 
 
