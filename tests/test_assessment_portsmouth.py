@@ -16,8 +16,6 @@ WORKBOOK = DATA / "ons" / "2021localauthorities.xlsx"
 PORTSMOUTH = "E06000044"
 QUARTER = "2025-26Q4"
 
-needs_workbook = pytest.mark.skipif(not WORKBOOK.is_file(), reason="bundled ONS workbook absent")
-
 
 @pytest.fixture(scope="module")
 def cat():
@@ -49,7 +47,6 @@ def row(table: pd.DataFrame, measure: str = "deaths_drug_misuse") -> pd.Series:
     return table.set_index("measure_id").loc[measure]
 
 
-@needs_workbook
 def test_latest_position_as_published(portsmouth):
     # Workbook Table 6, Persons, Portsmouth 2019-21: 46 deaths, 7.7 (5.6-10.3) per 100,000.
     r = row(portsmouth.latest)
@@ -62,7 +59,6 @@ def test_latest_position_as_published(portsmouth):
     assert not s["synthetic"]
 
 
-@needs_workbook
 def test_worse_than_england(portsmouth):
     # England 2019-21: 5.1 per 100,000, below Portsmouth's lower limit 5.6; deaths are
     # lower_is_better, so Portsmouth is Worse.
@@ -71,7 +67,6 @@ def test_worse_than_england(portsmouth):
     assert e["vs_england"] == "Worse"
 
 
-@needs_workbook
 def test_rank_among_south_east_comparators(portsmouth):
     # South East upper-tier LAs with a 2019-21 rate (16 of 19; Bracknell Forest, Slough and
     # Windsor and Maidenhead had fewer than 10 deaths): 13 are lower than 7.7 (Surrey 2.5 ...
@@ -79,7 +74,6 @@ def test_rank_among_south_east_comparators(portsmouth):
     assert row(portsmouth.summary)["comparator_rank"] == "14th of 16"
 
 
-@needs_workbook
 def test_funnel_position_by_hand(portsmouth, ons_deaths):
     # Byar's limits of Portsmouth's 46 deaths, over the population the rate implies
     # (46 / 7.7 x 100,000 = 597,403):
@@ -104,7 +98,6 @@ def test_funnel_position_by_hand(portsmouth, ons_deaths):
     assert f["funnel_upper_95"] < 7.7 < f["funnel_upper_99_8"]
 
 
-@needs_workbook
 def test_recent_trend_by_hand(portsmouth):
     # Five latest points (Table 6): 2015-17 8.8 (6.6-11.6), 2016-18 9.1 (6.8-12.0),
     # 2017-19 7.9 (5.7-10.5), 2018-20 8.0 (5.9-10.7), 2019-21 7.7 (5.6-10.3).
@@ -118,7 +111,6 @@ def test_recent_trend_by_hand(portsmouth):
     assert row(portsmouth.summary)["trend"] == "No significant change"
 
 
-@needs_workbook
 def test_deaths_target_waits_for_data_after_the_baseline(portsmouth):
     # The plan's baseline is 2022/23; the latest 3-year period ending by then in the 2021
     # edition is 2019-21, which is also the latest period: no change can be tested yet.
@@ -129,7 +121,6 @@ def test_deaths_target_waits_for_data_after_the_baseline(portsmouth):
     assert "no period after the baseline yet" in t["reason"]
 
 
-@needs_workbook
 def test_series_model_uses_non_overlapping_periods(portsmouth):
     # 2001-03, 2004-06, ..., 2019-21: seven periods with no year counted twice.
     m = row(portsmouth.trend_models)
@@ -149,7 +140,6 @@ def full_table():
     return indicator_table.load(DATA)
 
 
-@needs_workbook
 def test_every_measure_gets_a_row_for_every_upper_tier_la(full_table, cat, plan):
     codes = areas.upper_tier_codes()
     assert len(codes) == 152

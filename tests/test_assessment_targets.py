@@ -51,7 +51,9 @@ def statuses(assessment) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def mid_plan():
-    catalogue = [measure(m) for m in ("achieved", "on_track", "at_risk", "off_track", "short")]
+    catalogue = [
+        measure(m) for m in ("achieved", "on_track", "value_on", "at_risk", "off_track", "short")
+    ]
     catalogue += [measure("yp", unit="count", method="byar"), measure("mon", unit="count",
                   method="byar")]  # fmt: skip
     # Series of rolling 12-month proportions, March 2019 to March 2025 (baseline March 2023).
@@ -60,13 +62,18 @@ def mid_plan():
         # increase now (Newcombe interval about 6.8 to 15.1 points), and the trend
         # keeps rising: achieved.
         q4("achieved", [260, 270, 280, 285, 290, 350, 400], 1000)
-        # 25% rising 1 point a year to 31% (March 2025) of 3000: 31% vs 29% is not
-        # significant now (interval about -0.3 to 4.3 points) but the projection to March
-        # 2026 is about 32% with a 95% range whose lower end (about 30%) is above 29%:
+        # 25% of 3000 rising 1 point a year to 29.0% at the baseline, then 30.1% and 31.2%:
+        # 31.2% vs 29.0% is just short of significant now (Newcombe interval about -0.1 to
+        # 4.5 points). Target projections use the plan's own trajectory (March 2023, 2024,
+        # 2025: three points), which reaches about 32.3% by March 2026 with a 95% range
+        # whose lower end (about 29.3%) is above 29.0%: a significant increase is projected,
         # on track.
-        + q4("on_track", [750, 780, 810, 840, 870, 900, 930], 3000)
+        + q4("on_track", [750, 780, 810, 840, 870, 903, 936], 3000)
+        # the same series against a value target of at least 31.5%: not met yet (31.2%),
+        # central projection about 32.3%: on track.
+        + q4("value_on", [750, 780, 810, 840, 870, 903, 936], 3000)
         # 28.6% rising 0.1 point a year to 29.2%: the central projection (29.3%) is above
-        # the baseline but its range (about 26% to 33%) is not: at risk.
+        # the baseline but its range (about 24% to 35%) is not: at risk.
         + q4("at_risk", [286, 287, 288, 289, 290, 291, 292], 1000)
         # falling a point a year, 33% to 27%: the projection is below the baseline: off track.
         + q4("off_track", [330, 320, 310, 300, 290, 280, 270], 1000)
@@ -83,7 +90,9 @@ def mid_plan():
         **PLAN,
         "targets": [direction(m) for m in ("achieved", "on_track", "at_risk", "off_track",
                                            "short")]
-        + [{"measure": "yp", "type": "multiple_of_baseline", "multiple": 2,
+        + [{"measure": "value_on", "type": "value", "value": 31.5, "comparison": "at_least",
+            "reason": "at least 31.5%"},
+           {"measure": "yp", "type": "multiple_of_baseline", "multiple": 2,
             "comparison": "more_than", "reason": "more than double"},
            {"measure": "mon", "type": "none", "reason": "monitored"}],
     }  # fmt: skip
@@ -94,6 +103,7 @@ def test_each_status_during_the_plan(mid_plan):
     assert statuses(mid_plan) == {
         "achieved": "achieved",
         "on_track": "on track",
+        "value_on": "on track",
         "at_risk": "at risk",
         "off_track": "off track",
         "short": "insufficient data",
@@ -104,7 +114,12 @@ def test_each_status_during_the_plan(mid_plan):
 
 def test_projection_ranges_behind_the_statuses(mid_plan):
     t = mid_plan.targets.set_index("measure_id")
-    assert t.loc["on_track", "projected_lower"] > 29.0  # whole range above the baseline
+    b = mid_plan.baseline.set_index("measure_id")
+    assert b.loc["on_track", "change"] == "No significant change"
+    assert b.loc["on_track", "difference_lower"] == pytest.approx(-0.1, abs=0.05)
+    assert t.loc["on_track", "projection_basis"] == "since the baseline"
+    assert t.loc["on_track", "projected_lower"] == pytest.approx(29.3, abs=0.05)  # > 29.0
+    assert t.loc["value_on", "assessed_value"] < 31.5 < t.loc["value_on", "projected"]
     assert t.loc["at_risk", "projected"] > 29.0 > t.loc["at_risk", "projected_lower"]
     assert t.loc["off_track", "projected"] < 29.0
     assert t.loc["yp", "threshold"] == 80.0  # more than double the baseline 40
@@ -123,8 +138,8 @@ def test_reasons_in_plain_words(mid_plan):
 def test_rag_colours_follow_the_statuses(mid_plan):
     s = mid_plan.summary.set_index("measure_id")
     assert s["rag"].to_dict() == {
-        "achieved": "green", "on_track": "green", "at_risk": "amber", "off_track": "red",
-        "short": "grey", "yp": "green", "mon": "grey",
+        "achieved": "green", "on_track": "green", "value_on": "green", "at_risk": "amber",
+        "off_track": "red", "short": "grey", "yp": "green", "mon": "grey",
     }  # fmt: skip
     assert s.loc["achieved", "value_display"] == "40.0%"
     assert s.loc["yp", "value_display"] == "70"

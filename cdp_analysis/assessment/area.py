@@ -118,8 +118,9 @@ def _tables(
     latest = mine(context.latest)
     england = mine(context.england)
     models = tr.trend_models(series, measures, end)
-    projections = tr.project(models, plan["end"] or end)
     baseline_rows = lt.latest_rows(series, plan["baseline_end"])
+    projection_models = tr.projection_models(series, measures, end, baseline_rows, models)
+    projections = tr.project(projection_models, plan["end"] or end)
     change = bl.change_since_baseline(baseline_rows, latest, measures)
     judged = tg.plan_end_rows(series, latest, plan["end"])
     judged_change = (

@@ -17,7 +17,9 @@ During the plan (latest period = the latest ending by the reporting quarter)
     - ``achieved``: the latest period already meets the target and the trend projection to
       the plan end still does (or there is no projection);
     - otherwise, from the trend model's projection to the plan end (central value and 95%
-      range, :func:`.trends.project`):
+      range, :func:`.trends.project`; the model of the baseline period and the periods
+      after it once there are 3 non-overlapping ones, else of the whole series:
+      :func:`.trends.projection_models`):
 
       value and multiple targets: ``on track`` when the central projection meets the
       target; ``at risk`` when it does not but the 95% range reaches it (or when the
@@ -56,8 +58,8 @@ STATUSES = (ACHIEVED, ON_TRACK, AT_RISK, OFF_TRACK, NOT_ACHIEVED, INSUFFICIENT, 
 
 TARGET_COLUMNS = [
     "measure_id", "target_type", "target_text", "threshold", "baseline_period",
-    "baseline_value", "assessed_period", "assessed_value", "projected_to", "projected",
-    "projected_lower", "projected_upper", "end_of_plan", "status", "reason",
+    "baseline_value", "assessed_period", "assessed_value", "projection_basis", "projected_to",
+    "projected", "projected_lower", "projected_upper", "end_of_plan", "status", "reason",
 ]  # fmt: skip
 
 _MULTIPLE_WORDS = {2.0: "double", 3.0: "treble", 4.0: "four times"}
@@ -152,7 +154,9 @@ def assess_targets(
         how="left",
     )  # fmt: skip
     df = df.merge(
-        projection[[*key, "projected_to", "projected", "projected_lower", "projected_upper"]],
+        projection[
+            [*key, "basis", "projected_to", "projected", "projected_lower", "projected_upper"]
+        ].rename(columns={"basis": "projection_basis"}),
         on=key,
         how="left",
     )

@@ -27,9 +27,12 @@ Series model (statsmodels GLM, one per measure and area)
     ``insufficient data``.
 
 Projection
-    :func:`project` extends the model to a date with a 95% prediction range: the variance of
+    :func:`project` extends a model to a date with a 95% prediction range: the variance of
     the fitted linear predictor (delta method) plus the sampling variance of one future
-    period with the latest period's denominator, on the link scale.
+    period with the latest period's denominator, on the link scale. Target projections
+    (:func:`projection_models`) use the plan's own trajectory - the model fitted to the
+    baseline period and the periods after it - once it has 3 non-overlapping points, and
+    the whole-series model before that.
 """
 
 from __future__ import annotations
@@ -62,8 +65,10 @@ MODEL_COLUMNS = [
     "measure_id", "area_code", "status", "model", "link", "n_points", "first_period",
     "last_period", "last_end", "b0", "b1", "v00", "v01", "v11", "dispersion", "exposure",
     "multiplier", "ratio_per_year", "ratio_lower", "ratio_upper", "p_value", "change_per_year",
-    "fitted_latest", "ratio_name", "reason",
+    "fitted_latest", "ratio_name", "reason", "basis",
 ]  # fmt: skip
+WHOLE_SERIES = "whole series"
+SINCE_BASELINE = "since the baseline"
 
 
 RECENT_COLUMNS = ["measure_id", "area_code", "recent_trend", "recent_trend_reason",
@@ -263,8 +268,28 @@ def trend_models(
         m = want[mid]
         part = {k: v[idx] for k, v in arrays.items()}
         fit = fit_series(part, m["method"], m["unit"], float(m["multiplier"]))
-        out.append({"measure_id": mid, "area_code": code, **fit})
+        out.append({"measure_id": mid, "area_code": code, "basis": WHOLE_SERIES, **fit})
     return pd.DataFrame(out, columns=MODEL_COLUMNS)
+
+
+def projection_models(
+    series: pd.DataFrame,
+    measures: pd.DataFrame,
+    end: date,
+    baseline_rows: pd.DataFrame,
+    whole: pd.DataFrame,
+) -> pd.DataFrame:
+    """The model each target projection uses: fitted to the baseline period and the periods
+    after it (the plan's own trajectory) when at least 3 non-overlapping ones are usable,
+    else the whole-series model ``whole`` (from :func:`trend_models`)."""
+    key = ["measure_id", "area_code"]
+    start = baseline_rows[[*key, "period_end"]].rename(columns={"period_end": "from_end"})
+    since = series.merge(start, on=key)
+    since = since[since["period_end"] >= since["from_end"]].drop(columns="from_end")
+    recent = trend_models(since, measures, end)
+    recent = recent[recent["status"].eq(FITTED)].assign(basis=SINCE_BASELINE)
+    taken = whole.set_index(key).index.isin(recent.set_index(key).index)
+    return pd.concat([recent, whole[~taken]], ignore_index=True)
 
 
 def _arrays(rows: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -297,7 +322,7 @@ def project(models: pd.DataFrame, at: date) -> pd.DataFrame:
     def inv(x):
         return np.where(logit, expit(x) * 100.0, np.exp(x) * mult)
 
-    out = models[["measure_id", "area_code"]].copy()
+    out = models[["measure_id", "area_code", "basis"]].copy()
     out["projected_to"] = pd.Timestamp(at)
     for col in ("projected", "projected_lower", "projected_upper"):
         out[col] = np.nan
