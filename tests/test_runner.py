@@ -573,3 +573,27 @@ def test_bad_arguments_are_reported_without_a_traceback(tmp_path, data_dir):
                            "--data", str(data_dir), "--out", str(tmp_path / "out"))  # fmt: skip
     assert code == 2 and "Unknown area code" in err
     assert not (tmp_path / "out" / "E99999999").exists()
+
+
+def test_progress_only_on_a_terminal(tmp_path):
+    from cdp_analysis.report.runner import PackResult, Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    result = {"area_code": AREA, "name": "01_trend", "status": "ok",
+              "seconds": {"execute": 1.25, "cells": 1.0, "render": 0.25}}  # fmt: skip
+    pack = PackResult(AREA, "Portsmouth", tmp_path / QUARTER, "ok", [], 2.0)
+    shown, quiet = Terminal(), io.StringIO()
+    for stream in (shown, quiet):
+        progress = Progress(None, 12, stream)
+        progress.notebook(result)
+        progress.area(pack)
+        progress.warn("a warning is always shown")
+    assert shown.getvalue().splitlines() == [
+        f"[ 1/12] {AREA} 01_trend: ok (1.5 s)",
+        f"{AREA} Portsmouth: pack done -> {tmp_path / QUARTER / 'index.html'}",
+        "a warning is always shown",
+    ]
+    assert quiet.getvalue() == "a warning is always shown\n"

@@ -45,10 +45,15 @@ def hash_inputs(data_dir: Path, targets_file: Path, notebooks: list[Path]) -> di
     data_dir = Path(data_dir).resolve()
     return {
         "data_dir": str(data_dir),
-        "files": {
-            p.relative_to(data_dir).as_posix(): {"sha256": sha256(p), "bytes": p.stat().st_size}
-            for p in _data_files(data_dir)
-        },
+        "files": dict(
+            sorted(
+                (
+                    p.relative_to(data_dir).as_posix(),
+                    {"sha256": sha256(p), "bytes": p.stat().st_size},
+                )
+                for p in _data_files(data_dir)
+            )
+        ),
         "targets_file": {"path": str(Path(targets_file).resolve()), "sha256": sha256(targets_file)},
         "notebooks": {p.name: {"path": str(p.resolve()), "sha256": sha256(p)} for p in notebooks},
     }

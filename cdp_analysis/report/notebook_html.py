@@ -143,6 +143,18 @@ class BodyRenderer:
             embed_images=True,
         )
 
+    def warm_up(self) -> None:
+        """Render a one-cell notebook once: nbconvert and Jinja compile their templates on
+        first use (about half a second)."""
+        import nbformat
+
+        from .pages import PackInfo, PageRef, render_page
+
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Warm-up")])
+        body = self.render(nb, Path.cwd())
+        page = PageRef("warm-up", "Warm-up")
+        render_page(PackInfo("E", "E", "Q", "Q", "Q", "0", (page,)), page, body=body)
+
     def render(self, clean_nb, notebook_dir: Path) -> str:
         """HTML fragment for a notebook already passed through :func:`clean_for_html`."""
         body, _ = self.exporter.from_notebook_node(

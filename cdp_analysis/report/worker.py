@@ -45,6 +45,7 @@ async def _serve(wid: int, tasks, results, cwd: Path) -> None:
         from .notebook_html import BodyRenderer
 
         renderer = BodyRenderer()
+        renderer.warm_up()  # compile the templates while the kernel is still importing
         await kernel.ready()
     except Exception as exc:  # reported to the runner, which stops the run
         results.put(("fatal", wid, f"{type(exc).__name__}: {exc}"))
