@@ -338,3 +338,57 @@ def test_values_are_formatted_for_their_unit():
 )  # fmt: skip
 def test_ordinals(n, text):
     assert display.ordinal(n) == text
+
+
+# --- ranks and funnels -------------------------------------------------------------------
+
+
+def _areas_table(mid: str, values: dict[str, tuple[float, float]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [{"measure_id": mid, "area_code": code, "period_start": pd.Timestamp("2023-01-01"),
+          "period_end": pd.Timestamp("2023-12-31"), "count": c, "denominator": n,
+          "value": c / n * 100} for code, (c, n) in values.items()]
+    )  # fmt: skip
+
+
+def test_ranks_share_ties_and_say_highest_without_polarity():
+    from cdp_analysis.assessment import benchmarks
+
+    cat = measures.measure_table(
+        [
+            measure("good"),
+            measure("low", polarity="lower_is_better"),
+            measure("na", polarity="not_applicable"),
+        ]  # fmt: skip
+    )
+    values = {"A": (50, 100), "B": (30, 100), "C": (30, 100), "D": (10, 100)}
+    s = pd.concat([_areas_table(m, values) for m in ("good", "low", "na")], ignore_index=True)
+    r = benchmarks.ranks(s, s, cat, ["A", "B", "C", "D"]).set_index(["measure_id", "area_code"])
+    assert r.loc[("good", "B"), "rank_text"] == "2nd of 4"  # B and C tie for 2nd
+    assert r.loc[("good", "D"), "rank_text"] == "4th of 4"
+    assert r.loc[("low", "D"), "rank_text"] == "1st of 4"
+    assert r.loc[("na", "A"), "rank_text"] == "1st highest of 4"
+    pairs = pd.DataFrame({"area_code": "C", "comparator_code": ["A", "D"]})
+    c = benchmarks.comparator_ranks(s, s, cat, pairs).set_index("measure_id")
+    assert c.loc["good", "comparator_rank_text"] == "2nd of 3"
+    assert c.loc["low", "comparator_rank_text"] == "2nd of 3"
+
+
+def test_proportion_funnel_by_hand():
+    # 50/100, 30/100, 10/100: pooled 90/300 = 30%; at n = 100 the limits are
+    # 30 +/- 1.95996 x sqrt(0.3 x 0.7 / 100) x 100 = 21.02 to 38.98 (95%) and
+    # 30 +/- 3.09023 x 4.5826 = 15.84 to 44.16 (99.8%): 50% is above the 99.8% limit,
+    # 10% below it, 30% inside.
+    from cdp_analysis.assessment import benchmarks
+
+    cat = measures.measure_table([measure("p")])
+    s = _areas_table("p", {"A": (50, 100), "B": (30, 100), "C": (10, 100)})
+    f = benchmarks.funnel_positions(s, s, cat, ["A", "B", "C"]).set_index("area_code")
+    assert f.loc["A", "funnel_position"] == "High (outside 99.8%)"
+    assert f.loc["B", "funnel_position"] == "Not significant"
+    assert f.loc["C", "funnel_position"] == "Low (outside 99.8%)"
+    assert f.loc["B", "funnel_average"] == pytest.approx(30.0)
+    assert f.loc["B", "funnel_lower_95"] == pytest.approx(21.02, abs=0.005)
+    assert f.loc["B", "funnel_upper_95"] == pytest.approx(38.98, abs=0.005)
+    assert f.loc["B", "funnel_lower_99_8"] == pytest.approx(15.84, abs=0.005)
+    assert f.loc["B", "funnel_upper_99_8"] == pytest.approx(44.16, abs=0.005)
