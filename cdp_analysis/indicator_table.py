@@ -42,6 +42,8 @@ SOURCES = {
     "record-level treatment episodes": "episodes",
 }
 CACHE_DIR = "cache"
+#: Bump when the cached object's shape changes, so old caches are not read.
+CACHE_FORMAT = 2
 #: Name prefix of `cdp-analysis fetch` downloads (dated, so names sort by date).
 API_DOWNLOAD_PREFIX = "fingertips_api_"
 
@@ -84,7 +86,7 @@ def _read(path: Path, kind: str, data_dir: Path) -> pd.DataFrame:
 
 
 def _digest(files: list[tuple[Path, str]], catalogue_path: Path) -> str:
-    h = hashlib.sha256(f"cdp-analysis {__version__}\n".encode())
+    h = hashlib.sha256(f"cdp-analysis {__version__} cache {CACHE_FORMAT}\n".encode())
     for f in [
         *(p for p, _ in files),
         catalogue_path,
@@ -134,8 +136,24 @@ def _resolve_duplicates(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+#: Source rows kept beside the measures for context on the report pages (not plan measures).
+SUPPLEMENTARY = (
+    "episodes_representations",
+    "ons_drug_misuse_annual_count",
+    "ons_drug_poisoning_annual_count",
+)
+
+
 def build(data_dir: str | Path, catalogue: Catalogue | None = None) -> pd.DataFrame:
     """Read every source in ``data_dir`` and return the tidy table (no caching)."""
+    return _build(data_dir, catalogue)[0]
+
+
+def _build(
+    data_dir: str | Path, catalogue: Catalogue | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The tidy table, and the rows of :data:`SUPPLEMENTARY` source ids for England,
+    regions and upper-tier LAs (Persons)."""
     data_dir = Path(data_dir)
     catalogue = catalogue or load_indicators(data_dir / "indicators.yaml")
     files = input_files(data_dir)
@@ -152,19 +170,27 @@ def build(data_dir: str | Path, catalogue: Catalogue | None = None) -> pd.DataFr
     table = tidy.conform(table)
     table.attrs["superseded"] = superseded
     table.attrs["files"] = [str(p) for p, _ in files]
-    return table
+    extra = raw[
+        raw["indicator_id"].isin(SUPPLEMENTARY)
+        & raw["area_type"].isin([tidy.ENGLAND, tidy.REGION, tidy.UTLA])
+        & (raw["sex"] == tidy.PERSONS)
+    ]
+    return table, tidy.conform(extra)
 
 
 @cache
-def _load_cached(data_dir: Path, digest: str) -> pd.DataFrame:
+def _load_cached(data_dir: Path, digest: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     cache_file = data_dir / CACHE_DIR / f"indicator_table-{digest[:16]}.pkl"
     if cache_file.is_file():
         try:
             with cache_file.open("rb") as fh:
-                return pickle.load(fh)
+                cached = pickle.load(fh)
+            if isinstance(cached, tuple) and len(cached) == 2:
+                return cached
+            cache_file.unlink(missing_ok=True)
         except Exception:  # a corrupt cache is rebuilt, never trusted
             cache_file.unlink(missing_ok=True)
-    table = build(data_dir)
+    table = _build(data_dir)
     try:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache_file.with_suffix(".tmp")
@@ -176,15 +202,28 @@ def _load_cached(data_dir: Path, digest: str) -> pd.DataFrame:
     return table
 
 
+def digest(data_dir: str | Path) -> str:
+    """SHA-256 over the data folder's inputs, the catalogue, the area lookup and the version."""
+    data_dir = Path(data_dir).resolve()
+    return _digest(input_files(data_dir), data_dir / "indicators.yaml")
+
+
 def load(data_dir: str | Path) -> pd.DataFrame:
     """The tidy indicator table for ``data_dir`` (cached; a copy, safe to modify)."""
     data_dir = Path(data_dir).resolve()
-    files = input_files(data_dir)
-    digest = _digest(files, data_dir / "indicators.yaml")
-    table = _load_cached(data_dir, digest)
+    table = _load_cached(data_dir, digest(data_dir))[0]
     out = table.copy()
     out.attrs = dict(table.attrs)
     return out
+
+
+def supplementary(data_dir: str | Path, indicator_id: str) -> pd.DataFrame:
+    """Rows of one :data:`SUPPLEMENTARY` source id (cached; a copy)."""
+    if indicator_id not in SUPPLEMENTARY:
+        raise ValueError(f"'{indicator_id}' is not one of {SUPPLEMENTARY}")
+    data_dir = Path(data_dir).resolve()
+    extra = _load_cached(data_dir, digest(data_dir))[1]
+    return extra[extra["indicator_id"] == indicator_id].copy()
 
 
 def latest_quarter(data_dir: str | Path) -> Quarter:

@@ -502,7 +502,7 @@ def test_rag_table_structure():
     assert out.startswith(
         '<table class="cdp-rag-table"><caption>RAG summary (includes synthetic demo data)</caption>'
     )
-    assert out.count('<th scope="col">') == 11
+    assert out.count('<th scope="col">') == 7  # measure, latest, England, trend, target, rating, why
     assert out.count('<th scope="rowgroup"') == 2
     assert out.count('<th scope="row">') == 3
     assert out.index("Priority 2: Treatment and recovery") < out.index("Priority 3: Young people")
@@ -654,7 +654,10 @@ def test_rag_table_uses_display_columns_from_the_assessment():
         england_display=["6.0% (England)", "5.5", "50"], interval_display=["3.5% to 4.5%", "", ""]
     )
     out = rag_table_html(summary)
-    assert "<td>4.0%<br><small>3.5% to 4.5%</small></td><td>6.0% (England)</td>" in out
+    assert (
+        "<td>4.0%<br><small>3.5% to 4.5%</small><br><small>2024/25</small></td>"
+        "<td>6.0% (England)<br><small>Worse</small></td>"
+    ) in out
 
 
 def test_rows_that_cannot_be_drawn_are_named_not_dropped():

@@ -89,6 +89,27 @@ STATS_LABELS = {
 }
 
 
+def _frame_on_points(ax, xs: np.ndarray, vs: np.ndarray, centre: float, unit: str) -> None:
+    """Axes framed on the areas, not on the limit curves, which rise steeply towards zero
+    size (rate funnels reach thousands per 100,000 at tiny populations). Thousands are
+    written out in full on the x axis rather than as a 1e6 offset."""
+    from matplotlib.ticker import FuncFormatter
+
+    if xs.size:
+        ax.set_xlim(0, float(np.nanmax(xs)) * 1.05)
+        lo = min(float(np.nanmin(vs)), centre)
+        hi = max(float(np.nanmax(vs)), centre)
+        pad = (hi - lo) * 0.15 or abs(centre) * 0.1 or 1.0
+        bottom = max(lo - pad, 0.0)
+        top = hi + pad
+        if unit == "percent":
+            top = min(top, 100.0)
+        ax.set_ylim(bottom, top)
+    else:
+        ax.set_xlim(left=0)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+
+
 def funnel_plot(
     data: pd.DataFrame,
     area_code: str,
@@ -202,7 +223,7 @@ def funnel_plot(
             )  # fmt: skip
         ax.set_xlabel(x_label)
         ax.set_ylabel(m.axis_label)
-        ax.set_xlim(left=0)
+        _frame_on_points(ax, xs[plotted], vs[plotted], england_value, unit)
         fig.legend(loc="outside lower center", ncols=3)
         finish(fig, title, synthetic=synthetic)
 

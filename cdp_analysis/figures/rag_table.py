@@ -20,19 +20,34 @@ REQUIRED = [
     "vs_england", "trend", "target_text", "rag", "reason", "source",
 ]  # fmt: skip
 
-#: (header, column) pairs after the measure column.
+#: (header, column) pairs after the measure column; cells of ``*_cell`` columns are built
+#: (and escaped) below, the others are escaped text.
 COLUMNS = [
-    ("Period", "period_label"),
-    ("Value", "value_cell"),
-    ("England", "england_display"),
-    ("Compared with England", "vs_england"),
+    ("Latest", "value_cell"),
+    ("England", "england_cell"),
     ("Recent trend", "trend"),
-    ("Target", "target_text"),
-    ("Progress to target", "target_status"),
-    ("RAG rating", None),
+    ("Target", "target_cell"),
+    ("Rating", None),
     ("Why this rating", "reason"),
-    ("Source", "source"),
 ]
+
+#: Short names of sources for the measure column (the full source is on each page's charts).
+SOURCE_SHORT = [
+    ("synthetic demo data", "synthetic demo data"),
+    ("ons", "ONS"),
+    ("fingertips", "OHID Fingertips"),
+    ("local record-level", "local treatment records"),
+    ("local", "local returns"),
+]
+
+
+def short_source(source: pd.Series) -> pd.Series:
+    """A few words naming each row's source (``synthetic demo data`` wins)."""
+    text = source.fillna("").astype(str).str.lower()
+    out = pd.Series("", index=source.index)
+    for needle, label in reversed(SOURCE_SHORT):
+        out = out.mask(text.str.contains(needle, regex=False), label)
+    return out
 
 
 def _text(s: pd.Series) -> pd.Series:
@@ -61,10 +76,15 @@ def rag_table_html(summary: pd.DataFrame, caption: str | None = None) -> str:
     if "interval_display" in df:
         interval = _text(df["interval_display"])
         value = value + interval.where(interval == "", "<br><small>" + interval + "</small>")
+    value = value + _text(df["period_label"]).map(lambda p: f"<br><small>{p}</small>" if p else "")
+    eng = _text(df["england_display"]) if "england_display" in df else _text(pd.Series(england))
+    vs = _text(df["vs_england"])
+    status = _text(df["target_status"]) if "target_status" in df else pd.Series("", index=df.index)
     df = df.assign(
         value_cell=value,
-        england_display=df["england_display"] if "england_display" in df else england,
-        target_status=df["target_status"] if "target_status" in df else "",
+        england_cell=eng + vs.map(lambda v: f"<br><small>{v}</small>" if v else ""),
+        target_cell=_text(df["target_text"])
+        + status.map(lambda v: f"<br><strong>{v[:1].upper() + v[1:]}</strong>" if v else ""),
     )
     background = rag.map({k: v[0] for k, v in palette.RAG_STYLE.items()})
     colour = rag.map({k: v[1] for k, v in palette.RAG_STYLE.items()})
@@ -79,10 +99,11 @@ def rag_table_html(summary: pd.DataFrame, caption: str | None = None) -> str:
         else df["source"].fillna("").astype(str).str.lower().str.startswith("synthetic demo data")
     )
     objectives = _text(df["objectives"]) if "objectives" in df else pd.Series("", index=df.index)
+    source = _text(short_source(df["source"])).where(~synthetic, "synthetic demo data")
     header = (
         '<th scope="row">' + _text(df["short_name"])
-        + objectives.where(objectives == "", "<br><small>Plan objectives: " + objectives + "</small>")
-        + synthetic.map({True: "<br><small>(synthetic demo data)</small>", False: ""})
+        + objectives.where(objectives == "", "<br><small>Objective " + objectives + "</small>")
+        + source.where(source == "", "<br><small>Source: " + source + "</small>")
         + "</th>"
     )  # fmt: skip
     cells = header
@@ -90,7 +111,7 @@ def rag_table_html(summary: pd.DataFrame, caption: str | None = None) -> str:
         if col is None:
             cells = cells + rag_cell
         else:
-            text = df[col] if col == "value_cell" else _text(df[col])  # value_cell: escaped
+            text = df[col] if col.endswith("_cell") else _text(df[col])  # *_cell: escaped
             cells = cells + "<td>" + text + "</td>"
     df = df.assign(_row="<tr>" + cells + "</tr>")
     n_cols = len(COLUMNS) + 1

@@ -54,7 +54,7 @@ def time_axis(ax: Axes, period_end: pd.Series, labels: pd.Series, extend_to=None
     """Label ``ax``'s x axis by financial year, or by period label when every period is a
     calendar period; returns the axis label."""
     ends = pd.to_datetime(period_end)
-    if not (uses_calendar_periods(period_end) and extend_to is None):
+    if not uses_calendar_periods(period_end):
         last = ends.max() if extend_to is None else max(ends.max(), pd.Timestamp(extend_to))
         if financial_year_axis(ax, ends.min(), last):
             return "Financial year (tick at 31 March, the year's end)"

@@ -1,0 +1,152 @@
+"""Everything one area's report pages need, loaded once per process.
+
+:func:`load_report` reads the data folder (via :mod:`cdp_analysis.indicator_table`), the
+catalogue and the targets, prepares the all-areas assessment context and assesses the area.
+The all-areas work is cached per (data folder contents, targets file, quarter), so a warm
+report kernel that runs five notebooks for many areas pays for it once. The report pages
+(:mod:`cdp_analysis.sections`) take the returned :class:`Report` and never read files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+from . import areas, indicator_table
+from .assessment import Assessment, NationalContext, assess_area, prepare
+from .catalogue import Catalogue, Measure, Plan, load_indicators, load_targets
+from .errors import CdpError
+from .paths import default_data_dir
+from .periods import Quarter
+from .tidy import ENGLAND_CODE
+
+
+@dataclass
+class Report:
+    """One area's assessed data for one reporting quarter."""
+
+    area_code: str
+    area_name: str
+    region_code: str
+    region_name: str
+    quarter: Quarter
+    data_dir: Path
+    catalogue: Catalogue
+    plan: Plan | None
+    context: NationalContext
+    assessment: Assessment
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The RAG summary: one row per measure of the plan."""
+        return self.assessment.summary
+
+    @property
+    def comparators(self) -> list[str]:
+        return self.assessment.comparator_codes
+
+    def measure(self, measure_id: str) -> Measure:
+        return self.catalogue.get(measure_id)
+
+    def summary_row(self, measure_id: str) -> pd.Series:
+        rows = self.summary[self.summary["measure_id"] == measure_id]
+        if rows.empty:
+            raise CdpError(f"measure '{measure_id}' is not in the RAG summary")
+        return rows.iloc[0]
+
+    def series(self, measure_id: str, area_codes: list[str] | None = None) -> pd.DataFrame:
+        """The measure's headline series (tidy rows) for the area, or for ``area_codes``."""
+        s = self.context.series
+        codes = area_codes if area_codes is not None else [self.area_code]
+        return s[(s["measure_id"] == measure_id) & s["area_code"].isin(codes)].copy()
+
+    def all_areas(self, measure_id: str) -> pd.DataFrame:
+        """Every area's headline series for the measure (England, regions, UTLAs)."""
+        s = self.context.series
+        return s[s["measure_id"] == measure_id].copy()
+
+    def latest_all_areas(self, measure_id: str) -> pd.DataFrame:
+        """Every area's rows for the period of this area's latest value."""
+        row = self.summary_row(measure_id)
+        s = self.all_areas(measure_id)
+        return s[s["period_label"] == row["period_label"]].copy()
+
+    def supplementary(self, indicator_id: str) -> pd.DataFrame:
+        """Context rows that are not plan measures (see indicator_table.SUPPLEMENTARY)."""
+        return indicator_table.supplementary(self.data_dir, indicator_id)
+
+    def has_data(self, measure_id: str) -> bool:
+        return not self.series(measure_id).dropna(subset=["value"]).empty
+
+    def has_england(self, measure_id: str) -> bool:
+        return not self.series(measure_id, [ENGLAND_CODE]).empty
+
+    def synthetic(self, measure_ids: list[str] | None = None) -> bool:
+        """Whether any row shown for these measures (default: all) is synthetic demo data."""
+        s = self.summary
+        if measure_ids is not None:
+            s = s[s["measure_id"].isin(measure_ids)]
+        return bool(s["synthetic"].fillna(False).astype(bool).any())
+
+
+def _resolve_quarter(quarter: str | Quarter, data_dir: Path) -> Quarter:
+    if isinstance(quarter, Quarter):
+        return quarter
+    if str(quarter).strip().lower() == "latest":
+        return indicator_table.latest_quarter(data_dir)
+    try:
+        return Quarter.parse(str(quarter))
+    except ValueError as err:
+        raise CdpError(str(err)) from err
+
+
+def choose_plan(plans: list[Plan], area_code: str) -> Plan | None:
+    """The plan written for the area, else the first plan (its targets applied to the area)."""
+    for p in plans:
+        if p.area_code == area_code:
+            return p
+    return plans[0] if plans else None
+
+
+@cache
+def _national(data_dir: Path, targets_file: Path, quarter: Quarter, digest: str):
+    table = indicator_table.load(data_dir)
+    catalogue = load_indicators(data_dir / "indicators.yaml")
+    plans = load_targets(targets_file, catalogue)
+    context = prepare(table, catalogue, quarter, data_dir)
+    return catalogue, plans, context
+
+
+def load_report(
+    area_code: str,
+    quarter: str | Quarter = "latest",
+    data_dir: str | Path | None = None,
+    targets_file: str | Path | None = None,
+    comparators: list[str] | None = None,
+) -> Report:
+    """Load, assess and return one area's report data (see module docstring)."""
+    data_dir = Path(data_dir or default_data_dir()).resolve()
+    targets_file = Path(targets_file or data_dir / "targets.yaml").resolve()
+    me = areas.area(area_code, data_dir)
+    q = _resolve_quarter(quarter, data_dir)
+    digest = indicator_table.digest(data_dir) + str(targets_file.stat().st_mtime_ns)
+    catalogue, plans, context = _national(data_dir, targets_file, q, digest)
+    plan = choose_plan(plans, area_code)
+    assessment = assess_area(
+        None, catalogue, plan, area_code, q, comparators, data_dir=data_dir, context=context
+    )
+    return Report(
+        area_code=area_code,
+        area_name=me["area_name"],
+        region_code=me["parent_code"],
+        region_name=me["parent_name"],
+        quarter=q,
+        data_dir=data_dir,
+        catalogue=catalogue,
+        plan=plan,
+        context=context,
+        assessment=assessment,
+    )
