@@ -55,6 +55,8 @@ def make_data(folder: Path) -> Path:
     (folder / "fingertips" / "completions.csv").write_bytes(b"a,b\n1,2\n")
     (folder / "targets.yaml").write_bytes(b"targets: []\n")
     (folder / ".hidden").write_bytes(b"not an input\n")
+    (folder / "cache").mkdir()  # written by runs: not an input
+    (folder / "cache" / "table.pkl").write_bytes(b"derived\n")
     return folder
 
 
@@ -597,3 +599,10 @@ def test_progress_only_on_a_terminal(tmp_path):
         "a warning is always shown",
     ]
     assert quiet.getvalue() == "a warning is always shown\n"
+
+
+def test_manifest_skips_the_same_folders_as_the_indicator_table():
+    from cdp_analysis import indicator_table
+    from cdp_analysis.report import manifest
+
+    assert manifest.NOT_INPUTS == indicator_table.NOT_INPUTS

@@ -46,6 +46,8 @@ PRELOAD: tuple[str, ...] = (
     "cdp_analysis.assessment",
     "cdp_analysis.figures",
     "cdp_analysis.display",
+    "cdp_analysis.report_data",
+    "cdp_analysis.sections",
 )
 
 _saved: dict = {}

@@ -1,10 +1,11 @@
 """``manifest.json``: how a pack was produced, and checking its inputs later.
 
 The manifest records the parameters, the package version and git commit, the SHA-256 of
-every input file (every file under the data folder except hidden ones and ``__pycache__``,
-the targets file, and each report notebook's source), and each notebook's status and timings.
-It is written last, so a pack folder with a manifest is complete. :func:`verify` re-hashes
-the inputs and lists every file that changed, disappeared or appeared since.
+every input file (every file under the data folder except hidden ones, ``__pycache__`` and
+the top-level ``cache/`` and ``templates/`` folders; the targets file; each report
+notebook's source), and each notebook's status and timings. It is written last, so a pack
+folder with a manifest is complete. :func:`verify` re-hashes the inputs and lists every file
+that changed, disappeared or appeared since.
 """
 
 from __future__ import annotations
@@ -32,10 +33,17 @@ def sha256(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
+#: Top-level folders of the data folder that are not inputs: the indicator table's cache,
+#: which report runs write, and blank templates (as ``indicator_table.NOT_INPUTS``).
+NOT_INPUTS = frozenset({"cache", "templates"})
+
+
 def _data_files(data_dir: Path) -> list[Path]:
     files = []
     for root, dirs, names in os.walk(data_dir, followlinks=True):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
+        if Path(root) == Path(data_dir):
+            dirs[:] = [d for d in dirs if d not in NOT_INPUTS]
         files += [Path(root) / n for n in sorted(names) if not n.startswith(".")]
     return files
 
