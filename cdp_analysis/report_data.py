@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import areas, indicator_table
+from . import areas, disclosure, indicator_table
 from .assessment import Assessment, NationalContext, assess_area, prepare
 from .catalogue import Catalogue, Measure, Plan, load_indicators, load_targets
 from .errors import CdpError
@@ -75,8 +75,12 @@ class Report:
         return s[s["period_label"] == row["period_label"]].copy()
 
     def supplementary(self, indicator_id: str) -> pd.DataFrame:
-        """Context rows that are not plan measures (see indicator_table.SUPPLEMENTARY)."""
-        return indicator_table.supplementary(self.data_dir, indicator_id)
+        """Context rows that are not plan measures (see indicator_table.SUPPLEMENTARY);
+        rows derived from local record-level data are suppressed like the measures."""
+        rows = indicator_table.supplementary(self.data_dir, indicator_id)
+        if indicator_id.startswith("episodes_"):
+            rows = disclosure.apply_to_local_rows(rows)
+        return rows
 
     def has_data(self, measure_id: str) -> bool:
         return not self.series(measure_id).dropna(subset=["value"]).empty
@@ -116,7 +120,7 @@ def _national(data_dir: Path, targets_file: Path, quarter: Quarter, digest: str)
     table = indicator_table.load(data_dir)
     catalogue = load_indicators(data_dir / "indicators.yaml")
     plans = load_targets(targets_file, catalogue)
-    context = prepare(table, catalogue, quarter, data_dir)
+    context = prepare(table, catalogue, quarter, data_dir, disclose=disclosure.apply_to_series)
     return catalogue, plans, context
 
 

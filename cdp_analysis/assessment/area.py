@@ -9,6 +9,7 @@ the one area.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,11 +80,19 @@ def prepare(
     catalogue: Any,
     quarter: Quarter | str,
     data_dir: str | Path | None = None,
+    disclose: Callable[[pd.DataFrame, pd.DataFrame], pd.DataFrame] | None = None,
 ) -> NationalContext:
-    """The all-areas part of the assessment (see module docstring)."""
+    """The all-areas part of the assessment (see module docstring).
+
+    ``disclose(series, measures)``, when given, is applied to the headline series before
+    anything else is computed from it (the report passes
+    :func:`cdp_analysis.disclosure.apply_to_series`), so every later table is built from
+    figures that may be shown."""
     quarter = _quarter(quarter)
     measures = ms.measure_table(catalogue)
     series = lt.add_limits(sr.headline(table, measures), measures)
+    if disclose is not None:
+        series = disclose(series, measures)
     series = series[series["period_end"] <= pd.Timestamp(quarter.end)].reset_index(drop=True)
     latest = lt.latest_rows(series, quarter.end)
     utla = areas.upper_tier_codes(data_dir)

@@ -1,0 +1,118 @@
+"""Disclosure control: small numbers from local and record-level data never leave the building.
+
+Policy (one place to change it: :data:`THRESHOLD`):
+
+* **Primary suppression.** A row from local data (the local measures CSV or record-level
+  treatment episodes) whose count, or whose denominator, is from 1 to ``THRESHOLD - 1`` is
+  suppressed: count, denominator, value and every limit become missing and ``value_note``
+  says ``Suppressed: fewer than 5``. Zero is not disclosive and is shown. Rates and
+  percentages are built on the same row, so they go with it; charts and tables draw from
+  the suppressed rows, so they show a labelled gap.
+* **Secondary suppression.** The breakdowns of one source measure for one area and period
+  (substance groups, referral sources) and their total are a *family*. When the total is
+  shown and the breakdowns shown add up to it (so one hidden part could be worked out by
+  subtraction), and exactly one row of the family is suppressed, the smallest other part is
+  suppressed too. Families whose shown parts do not add up to the total (e.g. three of eight
+  referral sources) reveal nothing by subtraction and get no secondary suppression.
+* **Published national data** (ONS, Fingertips) is shown as published.
+
+The report applies this to the headline series before anything is assessed or drawn
+(:func:`cdp_analysis.report_data.load_report`), so every number, rate, chart, data table,
+target reason and executed notebook in a pack is built from suppressed figures.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+#: Counts from 1 to THRESHOLD - 1 are suppressed.
+THRESHOLD = 5
+#: Catalogue sources whose figures are local (not published nationally).
+LOCAL_SOURCES = ("local", "episodes")
+#: Text written in ``value_note`` of a suppressed row.
+NOTE = f"Suppressed: fewer than {THRESHOLD}"
+
+_NUMBER_COLUMNS = [
+    "count", "denominator", "value", "lower_95", "upper_95", "lower_99_8", "upper_99_8",
+]  # fmt: skip
+
+
+def small(values: pd.Series, threshold: int = THRESHOLD) -> pd.Series:
+    """True where a number is from 1 to ``threshold - 1`` (missing and zero are not small)."""
+    v = pd.to_numeric(values, errors="coerce")
+    return (v >= 1) & (v < threshold)
+
+
+def primary(rows: pd.DataFrame, local: pd.Series, threshold: int = THRESHOLD) -> pd.Series:
+    """Rows to suppress for their own small count or denominator."""
+    return local & (small(rows["count"], threshold) | small(rows["denominator"], threshold))
+
+
+def secondary(rows: pd.DataFrame, suppressed: pd.Series, family: pd.Series) -> pd.Series:
+    """Extra rows to suppress: in each family (same ``family`` key, area and period) whose
+    total row (``category`` ``""``) equals the sum of its parts and which has exactly one
+    suppressed row, the smallest other part with a count."""
+    key = [family.rename("_family"), rows["area_code"], rows["period_end"]]
+    count = pd.to_numeric(rows["count"], errors="coerce")
+    is_total = rows["category"].fillna("").eq("")
+    total = count.where(is_total).groupby(key).transform("max")
+    parts = count.where(~is_total).groupby(key).transform("sum")
+    revealing = total.notna() & parts.eq(total)
+    n_suppressed = suppressed.groupby(key).transform("sum")
+    candidates = (
+        (~suppressed) & ~is_total & revealing & (n_suppressed == 1) & count.notna()
+        & family.ne("")
+    )  # fmt: skip
+    if not candidates.any():
+        return pd.Series(False, index=rows.index)
+    counts = rows["count"].where(candidates)
+    smallest = counts.groupby(key).transform("min")
+    pick = candidates & counts.eq(smallest)
+    # one row per family even when two share the smallest count
+    first = pick & ~pick.groupby(key).cumsum().gt(1)
+    return first
+
+
+def apply(
+    rows: pd.DataFrame,
+    local: pd.Series,
+    family: pd.Series | None = None,
+    threshold: int = THRESHOLD,
+) -> pd.DataFrame:
+    """A copy of tidy ``rows`` with small local numbers suppressed (see module docstring).
+
+    ``local`` marks rows from local data; ``family`` names the group of rows that add up
+    (``""`` for none; default: none). Published rows are returned unchanged.
+    """
+    local = local.reindex(rows.index, fill_value=False).astype(bool)
+    hide = primary(rows, local, threshold)
+    if family is not None:
+        fam = family.reindex(rows.index).fillna("").astype(str).where(local, "")
+        hide = hide | secondary(rows, hide, fam)
+    out = rows.copy()
+    if not hide.any():
+        return out
+    for col in _NUMBER_COLUMNS:
+        if col in out:
+            out[col] = out[col].astype(float).mask(hide, np.nan)
+    note = out["value_note"].fillna("").astype(str)
+    out["value_note"] = note.mask(hide, np.where(note.eq(""), NOTE, NOTE + "; " + note))
+    return out
+
+
+def apply_to_series(series: pd.DataFrame, measures: pd.DataFrame) -> pd.DataFrame:
+    """Suppress a headline series (``measure_id`` per row) using the catalogue table
+    ``measures`` (``measure_id``, ``source``, ``source_id``): local and episodes measures
+    are local; measures sharing a ``source_id`` form a family."""
+    m = measures.set_index("measure_id")
+    source = series["measure_id"].map(m["source"])
+    local = source.isin(LOCAL_SOURCES)
+    family = series["measure_id"].map(m["source_id"]).fillna("")
+    return apply(series, local, family)
+
+
+def apply_to_local_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """Suppress rows that all come from local data (e.g. derived episode indicators shown
+    for context), each source id with its breakdowns a family."""
+    return apply(rows, pd.Series(True, index=rows.index), rows["indicator_id"].astype(str))
