@@ -1,0 +1,66 @@
+"""The report notebooks as committed: clean, parameterised, thin, and papermill-ready.
+
+(Executing them is tested by nbval — ``pytest --nbval-lax notebooks/``, part of ``make test``
+through the pytest configuration — and end to end by tests/test_report_e2e.py.)
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import nbformat
+import pytest
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+EXPECTED = [
+    "00_overview",
+    "01_treatment_completions",
+    "02_drug_related_deaths",
+    "03_young_people",
+    "04_supply_and_crime",
+]
+PARAMETERS = {"area_code", "quarter", "data_dir", "targets_file"}
+
+
+def test_the_five_report_notebooks_exist():
+    assert [p.stem for p in NOTEBOOKS] == EXPECTED
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_committed_clean_with_kernelspec_and_parameters_tag(path):
+    nb = nbformat.read(path, as_version=4)
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code)
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1 and tagged[0] is code[0]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_parameters_cell_has_working_defaults_only(path):
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    tree = ast.parse(cell.source)
+    names = {t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets}
+    assert names == PARAMETERS
+    values = {
+        node.targets[0].id: ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+    }
+    assert values["area_code"] == "E06000044" and values["quarter"] == "latest"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebooks_are_thin(path):
+    """Logic lives in cdp_analysis: no function or class definitions, no pandas or matplotlib
+    work, no plt.show (which would give an image without alt text), short cells."""
+    nb = nbformat.read(path, as_version=4)
+    for cell in (c for c in nb.cells if c.cell_type == "code"):
+        tree = ast.parse(cell.source)
+        assert not any(
+            isinstance(n, ast.FunctionDef | ast.ClassDef | ast.Lambda) for n in ast.walk(tree)
+        )
+        assert "plt." not in cell.source and "import pandas" not in cell.source
+        assert len(cell.source.splitlines()) <= 10
