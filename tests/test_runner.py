@@ -606,3 +606,26 @@ def test_manifest_skips_the_same_folders_as_the_indicator_table():
     from cdp_analysis.report import manifest
 
     assert manifest.NOT_INPUTS == indicator_table.NOT_INPUTS
+
+
+@slow
+def test_sigterm_stops_the_run_and_leaves_no_build_folders(data_dir, tmp_path):
+    """A cancelled job (SIGTERM) stops the workers and removes unfinished build folders."""
+    if os.name != "posix":
+        pytest.skip("POSIX signals")
+    import time
+
+    out = tmp_path / "outputs"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cdp_analysis.cli", "run", "--all-areas", "--quarter", QUARTER,
+         "--notebooks", str(FIXTURES), "--data", str(data_dir), "--out", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while not list(out.glob(f"*/.{QUARTER}.building-*")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert proc.poll() is None, proc.communicate()
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "interrupted" in err, err
+    assert not list(out.glob("*/.*"))

@@ -62,6 +62,19 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
+def _stop_on_sigterm() -> None:
+    """Treat SIGTERM (a cancelled CI job, ``kill``) like Ctrl-C, so the run stops its workers
+    and removes its unfinished build folders; published packs are never touched."""
+    import signal
+    import threading
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    if hasattr(signal, "SIGTERM") and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, interrupt)
+
+
 def main(args: argparse.Namespace) -> int:
     from ..errors import CdpError
     from ..report import RunOptions, run
@@ -82,6 +95,7 @@ def main(args: argparse.Namespace) -> int:
         workers=args.workers,
         zip=args.zip,
     )
+    _stop_on_sigterm()
     result = run(options)
     for p in result.packs:
         if not p.ok:

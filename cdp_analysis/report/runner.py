@@ -239,7 +239,6 @@ def run(options: RunOptions, stream=None) -> RunResult:
             )
         progress = Progress(options.progress, len(areas) * len(pages), stream)
         for a in areas.values():
-            a.dest.parent.mkdir(parents=True, exist_ok=True)
             for line in publish.recover(a.dest):
                 progress.warn(f"{a.code}/{quarter.label}: {line}")
             publish.check_not_busy(a.dest)
@@ -317,10 +316,12 @@ class _Pool:
         }
         for p in self.procs.values():
             p.start()
+        self._fed = False
 
     def run(self, tasks: list[dict], on_start, on_result) -> None:
         """Hand out ``tasks`` and call back as they start and finish; a task whose worker
         died is reported failed."""
+        self._fed = True
         for t in tasks:
             self.task_q.put(t)
         for _ in self.procs:
@@ -370,25 +371,24 @@ class _Pool:
                 fatal.append(msg[2])
 
     def stop(self, now: bool = False) -> None:
-        """Let the workers finish and exit (``now``: end them at once; their kernels notice
-        their parent is gone and exit too)."""
+        """Let the workers finish and exit (``now``: end them at once; each kills its
+        kernel first)."""
+        if not self._fed and not now:
+            for _ in self.procs:  # workers that never got tasks wait for a stop sign
+                self.task_q.put(None)
         for p in self.procs.values():
             if now and p.is_alive():
                 p.terminate()
-            else:
-                try:
-                    self.task_q.put(None)  # a worker that never got its tasks waits for this
-                except (OSError, ValueError):
-                    pass
         deadline = time.monotonic() + 10
         for p in self.procs.values():
             p.join(timeout=max(0.1, deadline - time.monotonic()))
         for p in self.procs.values():
             if p.is_alive():
-                p.terminate()
+                p.kill()
                 p.join(timeout=5)
-        self.task_q.close()
-        self.result_q.close()
+        for q in (self.task_q, self.result_q):
+            q.cancel_join_thread()  # unread tasks must not keep this process from exiting
+            q.close()
 
 
 def _lost_result(task: dict, why: str) -> dict:

@@ -10,7 +10,11 @@ Messages to the runner: ``("ready", wid)``, ``("start", wid, task_id)``,
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import signal
 import sys
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -21,20 +25,52 @@ from pathlib import Path
 SKIPPED_IMPORTS = ("rfc3987_syntax",)
 
 
+_kernel = None  # this worker's WarmKernel, for the SIGTERM handler
+
+
 def main(wid: int, tasks, results, cwd: str) -> None:
-    """Process entry point (spawned by the runner)."""
+    """Process entry point (spawned by the runner).
+
+    Signals: the runner alone handles Ctrl-C (SIGINT is ignored here) and stops workers with
+    SIGTERM, which ends this process at once after killing its kernel. The event loop runs
+    in a second thread so that nbclient does not install its own SIGINT/SIGTERM handlers
+    (which would shut the kernel down and carry on with the next notebook).
+    """
     for name in SKIPPED_IMPORTS:
         sys.modules.setdefault(name, None)  # makes ``import name`` raise ImportError
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    thread = threading.Thread(
+        target=asyncio.run, args=(_serve(wid, tasks, results, Path(cwd)),), daemon=True
+    )
+    thread.start()
+    while thread.is_alive():
+        thread.join(timeout=0.5)  # wakes up so the SIGTERM handler can run
+
+
+def _on_sigterm(signum, frame) -> None:
+    kernel = _kernel
+    if kernel is not None and kernel.km is not None:
+        with contextlib.suppress(Exception):
+            kernel.km.provisioner.process.kill()
+        with contextlib.suppress(Exception):
+            kernel.km.cleanup_connection_file()
+    os._exit(128 + signum)
+
+
+def _next_task(tasks):
     try:
-        asyncio.run(_serve(wid, tasks, results, Path(cwd)))
-    except KeyboardInterrupt:  # the runner handles Ctrl-C and stops the workers
-        pass
+        return tasks.get()
+    except (EOFError, OSError):  # the runner has gone
+        return None
 
 
 async def _serve(wid: int, tasks, results, cwd: Path) -> None:
+    global _kernel
     from .kernel import WarmKernel
 
-    kernel = WarmKernel(cwd)
+    kernel = _kernel = WarmKernel(cwd)
     try:
         await kernel.start()
         # Heavy imports here run while the kernel imports its own libraries.
@@ -55,7 +91,7 @@ async def _serve(wid: int, tasks, results, cwd: Path) -> None:
     loop = asyncio.get_running_loop()
     try:
         while True:
-            task = await loop.run_in_executor(None, tasks.get)
+            task = await loop.run_in_executor(None, _next_task, tasks)
             if task is None:
                 break
             results.put(("start", wid, task["id"]))
