@@ -629,3 +629,20 @@ def test_sigterm_stops_the_run_and_leaves_no_build_folders(data_dir, tmp_path):
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130 and "interrupted" in err, err
     assert not list(out.glob("*/.*"))
+
+
+@slow
+def test_several_areas_in_one_run(data_dir, tmp_path):
+    out = tmp_path / "outputs"
+    code, stdout, err = cli_run(
+        "run", "--area", "E06000044", "E06000045", "--quarter", QUARTER, "--notebooks",
+        str(FIXTURES), "--data", str(data_dir), "--out", str(out),
+    )  # fmt: skip
+    assert code == 0, err
+    assert stdout.startswith("Packs written: 2 areas (0 incomplete) in ")
+    south = (out / "E06000045" / QUARTER / "index.html").read_text()
+    assert "<h1>Southampton: Combating Drugs Partnership report, 2025/26 Q4</h1>" in south
+    nb = (out / "E06000045" / QUARTER / "notebooks" / "00_overview.ipynb").read_text()
+    assert "Area E06000045, quarter 2025-26Q4" in nb
+    m = json.loads((out / "E06000045" / QUARTER / "manifest.json").read_text())
+    assert m["parameters"]["area_code"] == "E06000045" and m["status"] == "ok"

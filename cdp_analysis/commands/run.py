@@ -18,9 +18,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     where = parser.add_mutually_exclusive_group()
     where.add_argument(
         "--area",
-        action="append",
+        action="extend",
+        nargs="+",
         metavar="CODE",
-        help=f"upper-tier local authority code; repeat for several (default {DEFAULT_AREA})",
+        help=f"upper-tier local authority code(s) (default {DEFAULT_AREA})",
     )
     where.add_argument(
         "--all-areas",
@@ -32,13 +33,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="latest",
         help="reporting quarter, e.g. 2025-26Q4, or 'latest' in the data (default latest)",
     )
-    parser.add_argument("--data", type=Path, default=None, help="data folder (default data/)")
     parser.add_argument(
-        "--targets", type=Path, default=None, help="targets file (default DATA/targets.yaml)"
+        "--data", type=Path, default=None, metavar="DIR", help="data folder (default data/)"
     )
-    parser.add_argument("--out", type=Path, default=None, help="output folder (default outputs/)")
     parser.add_argument(
-        "--notebooks", type=Path, default=None, help="report notebooks folder (default notebooks/)"
+        "--targets",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="targets file (default DATA/targets.yaml)",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=None, metavar="DIR", help="output folder (default outputs/)"
+    )
+    parser.add_argument(
+        "--notebooks",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="report notebooks folder (default notebooks/)",
     )
     parser.add_argument(
         "--workers",
