@@ -165,7 +165,7 @@ class Progress:
     def __init__(self, enabled: bool | None, total: int, stream=None) -> None:
         self.stream = stream or sys.stderr
         self.enabled = self.stream.isatty() if enabled is None else enabled
-        self.total, self.done, self.t0 = total, 0, time.perf_counter()
+        self.total, self.done = total, 0
 
     def _say(self, text: str) -> None:
         print(text, file=self.stream, flush=True)
@@ -214,14 +214,14 @@ def run(options: RunOptions, stream=None) -> RunResult:
         raise CdpError("No area to report on: give --area CODE or --all-areas.")
     notebooks_dir = Path(options.notebooks_dir).resolve()
     out_dir = Path(options.out_dir).resolve()
-    n_tasks = len(options.areas) * len(list(notebooks_dir.glob("*.ipynb")))
-    # Workers start first: their kernels boot while this process plans the run.
-    pool = _Pool(min(options.workers or default_workers(), max(n_tasks, 1)), notebooks_dir)
+    notebooks = find_notebooks(notebooks_dir)
+    pages = tuple(PageRef(p.stem, title) for p, title in notebooks)
+    n_tasks = len(options.areas) * len(notebooks)
+    # Workers start now: their kernels boot while this process plans the run.
+    pool = _Pool(min(options.workers or default_workers(), n_tasks), notebooks_dir)
     areas: dict[str, _Area] = {}
     try:
         quarter = resolve_quarter(options.quarter, data_dir)
-        notebooks = find_notebooks(notebooks_dir)
-        pages = tuple(PageRef(p.stem, title) for p, title in notebooks)
 
         from ..areas import area as area_row
 
