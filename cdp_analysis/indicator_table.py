@@ -19,6 +19,7 @@ of every input file and the package version, so a warm report kernel loads it on
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
 from functools import cache
 from pathlib import Path
@@ -193,7 +194,7 @@ def _load_cached(data_dir: Path, digest: str) -> tuple[pd.DataFrame, pd.DataFram
     table = _build(data_dir)
     try:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache_file.with_suffix(".tmp")
+        tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")  # one writer per process
         with tmp.open("wb") as fh:
             pickle.dump(table, fh, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(cache_file)

@@ -3,9 +3,8 @@ index.html, follows every link inside the pack and checks that every page loads,
 image decodes, nothing is written to the console as an error and no request leaves the
 machine (every request is intercepted; anything that is not file:// or 127.0.0.1 fails).
 
-The pack is built once per session from :data:`NOTEBOOKS` (the runner's fixture notebooks
-for now; point it at the project's ``notebooks/`` and :data:`DATA` at ``data/`` to check
-the real report). Links to other sites are not followed (that would leave the machine);
+The pack is built once per session from the project's report notebooks and bundled data
+(:data:`NOTEBOOKS`, :data:`DATA`). Links to other sites are not followed (that would leave the machine);
 they load nothing until a reader clicks them.
 """
 
@@ -20,10 +19,10 @@ import pytest
 
 from cdp_analysis import cli
 
-#: The notebooks the pack is built from (one place to change).
-NOTEBOOKS = Path(__file__).parent / "fixtures" / "notebooks"
+#: The notebooks the pack is built from (one place to change): the real report.
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 #: The data folder; None makes a tiny stand-in, enough for the fixture notebooks.
-DATA: Path | None = None
+DATA: Path | None = Path(__file__).resolve().parent.parent / "data"
 AREA, QUARTER = "E06000044", "2025-26Q4"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

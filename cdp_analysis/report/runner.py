@@ -201,6 +201,24 @@ class _Area:
     started: float | None = None
 
 
+def preflight(data_dir: Path, targets: Path) -> None:
+    """Check every input before anything is written: the plan files, the lookups, and every
+    source file (by building the indicator table, which validates each file and is cached
+    by content hash, so the workers then load it from the cache). Raises the first
+    :class:`~cdp_analysis.errors.InputError` found, naming the file and the fix."""
+    from .. import indicator_table
+    from ..catalogue import load_indicators, load_targets
+    from ..validation import validate_file
+
+    catalogue = load_indicators(data_dir / "indicators.yaml")
+    load_targets(targets, catalogue)
+    for lookup in sorted((data_dir / "lookups").glob("*.csv")):
+        result = validate_file(lookup, data_dir)
+        if not result.ok:
+            raise CdpError(result.message)
+    indicator_table.load(data_dir)
+
+
 def run(options: RunOptions, stream=None) -> RunResult:
     """Build and publish a pack for every area in ``options``; see the package docstring."""
     t_start = time.perf_counter()
@@ -221,6 +239,7 @@ def run(options: RunOptions, stream=None) -> RunResult:
     pool = _Pool(min(options.workers or default_workers(), n_tasks), notebooks_dir)
     areas: dict[str, _Area] = {}
     try:
+        preflight(data_dir, targets)
         quarter = resolve_quarter(options.quarter, data_dir)
 
         from ..areas import area as area_row
