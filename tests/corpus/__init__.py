@@ -1,0 +1,1 @@
+"""The broken-input corpus: every case is built in code from the bundled data (see README.md)."""
