@@ -97,9 +97,11 @@ def portsmouth():
 
 def test_report_series_has_no_small_local_counts(portsmouth):
     s = portsmouth.context.series
-    local = s["measure_id"].map(
-        portsmouth.context.measures.set_index("measure_id")["source"]
-    ).isin(disclosure.LOCAL_SOURCES)
+    local = (
+        s["measure_id"]
+        .map(portsmouth.context.measures.set_index("measure_id")["source"])
+        .isin(disclosure.LOCAL_SOURCES)
+    )
     shown = s[local]
     assert not disclosure.small(shown["count"]).any()
     assert not disclosure.small(shown["denominator"]).any()

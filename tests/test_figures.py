@@ -502,7 +502,9 @@ def test_rag_table_structure():
     assert out.startswith(
         '<table class="cdp-rag-table"><caption>RAG summary (includes synthetic demo data)</caption>'
     )
-    assert out.count('<th scope="col">') == 7  # measure, latest, England, trend, target, rating, why
+    assert (
+        out.count('<th scope="col">') == 7
+    )  # measure, latest, England, trend, target, rating, why
     assert out.count('<th scope="rowgroup"') == 2
     assert out.count('<th scope="row">') == 3
     assert out.index("Priority 2: Treatment and recovery") < out.index("Priority 3: Young people")

@@ -50,10 +50,18 @@ def cli_run(*args: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
+REAL_DATA = Path(__file__).resolve().parent.parent / "data"
+
+
 def make_data(folder: Path) -> Path:
+    """A small data folder: the real plan files and area lookup (the run's pre-flight checks
+    them), one real source file (local measures), and files that are not inputs."""
     (folder / "fingertips").mkdir(parents=True)
     (folder / "fingertips" / "completions.csv").write_bytes(b"a,b\n1,2\n")
-    (folder / "targets.yaml").write_bytes(b"targets: []\n")
+    for rel in ("indicators.yaml", "targets.yaml", "lookups/areas.csv",
+                "demo/local_measures_E06000044_demo.csv"):  # fmt: skip
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(REAL_DATA / rel, folder / rel)
     (folder / ".hidden").write_bytes(b"not an input\n")
     (folder / "cache").mkdir()  # written by runs: not an input
     (folder / "cache" / "table.pkl").write_bytes(b"derived\n")
@@ -127,16 +135,20 @@ def test_manifest_records_parameters_hashes_and_timings(good, data_dir):
     assert p["data_dir"] == str(data_dir.resolve())
     assert p["targets_file"] == str((data_dir / "targets.yaml").resolve())
     files = m["inputs"]["files"]
-    assert sorted(files) == ["fingertips/completions.csv", "targets.yaml"]  # .hidden skipped
+    assert sorted(files) == [  # .hidden and cache/ skipped
+        "demo/local_measures_E06000044_demo.csv", "fingertips/completions.csv",
+        "indicators.yaml", "lookups/areas.csv", "targets.yaml",
+    ]  # fmt: skip
     # SHA-256 of the bytes make_data writes, typed in (sha256sum of the same bytes)
     assert files["fingertips/completions.csv"]["sha256"] == (
         "492d5ea496056f1a6a6592241032fab764c321596317930b4fa0e1e8bc3b7470"
     )
+    targets = (data_dir / "targets.yaml").read_bytes()
     assert files["targets.yaml"] == {
-        "sha256": "1e3540d24f97703289ee20d26cdfc2a098254d32b84e3d3410b29fa9343ae245",
-        "bytes": 12,
+        "sha256": hashlib.sha256(targets).hexdigest(),
+        "bytes": len(targets),
     }
-    assert m["inputs"]["targets_file"]["sha256"] == hashlib.sha256(b"targets: []\n").hexdigest()
+    assert m["inputs"]["targets_file"]["sha256"] == hashlib.sha256(targets).hexdigest()
     assert sorted(m["inputs"]["notebooks"]) == [f"{n}.ipynb" for n in PAGES]
     assert [n["name"] for n in m["notebooks"]] == PAGES
     assert [n["status"] for n in m["notebooks"]] == ["ok", "ok", "ok"]
