@@ -96,23 +96,44 @@ class Report:
         return bool(s["synthetic"].fillna(False).astype(bool).any())
 
 
-def _resolve_quarter(quarter: str | Quarter, data_dir: Path) -> Quarter:
+def resolve_quarter(quarter: str | Quarter, data_dir: str | Path) -> Quarter:
+    """A reporting quarter: a label such as ``2025-26Q4``, a :class:`Quarter`, or ``latest``
+    (the latest quarter with quarterly data). A quarter after the latest data is refused:
+    its pack would show older figures under a later label."""
+    latest = indicator_table.latest_quarter(data_dir)
     if isinstance(quarter, Quarter):
-        return quarter
-    if str(quarter).strip().lower() == "latest":
-        return indicator_table.latest_quarter(data_dir)
-    try:
-        return Quarter.parse(str(quarter))
-    except ValueError as err:
-        raise CdpError(str(err)) from err
+        q = quarter
+    elif str(quarter).strip().lower() == "latest":
+        return latest
+    else:
+        try:
+            q = Quarter.parse(str(quarter))
+        except ValueError as err:
+            raise CdpError(str(err)) from err
+    if q > latest:
+        raise CdpError(
+            f"No data reach {q.label} yet: the latest quarter in {data_dir} is {latest.label}. "
+            "Add the new quarter's data (see cdp-analysis fetch and the user guide) or use "
+            "--quarter latest."
+        )
+    return q
 
 
-def choose_plan(plans: list[Plan], area_code: str) -> Plan | None:
-    """The plan written for the area, else the first plan (its targets applied to the area)."""
-    for p in plans:
-        if p.area_code == area_code:
-            return p
-    return plans[0] if plans else None
+def choose_plan(plans: list[Plan], area_code: str, quarter: Quarter) -> Plan | None:
+    """The plan for the reporting quarter: among the plans written for the area (else all
+    plans, whose targets are then applied to the area), the one whose period holds the
+    quarter's end; else the latest that started by then; else the earliest."""
+    mine = [p for p in plans if p.area_code == area_code] or list(plans)
+    if not mine:
+        return None
+    end = quarter.end
+    covering = [p for p in mine if p.start <= end <= p.end]
+    if covering:
+        return covering[0]
+    started = [p for p in mine if p.start <= end]
+    if started:
+        return max(started, key=lambda p: p.start)
+    return min(mine, key=lambda p: p.start)
 
 
 @cache
@@ -135,10 +156,10 @@ def load_report(
     data_dir = Path(data_dir or default_data_dir()).resolve()
     targets_file = Path(targets_file or data_dir / "targets.yaml").resolve()
     me = areas.area(area_code, data_dir)
-    q = _resolve_quarter(quarter, data_dir)
+    q = resolve_quarter(quarter, data_dir)
     digest = indicator_table.digest(data_dir) + str(targets_file.stat().st_mtime_ns)
     catalogue, plans, context = _national(data_dir, targets_file, q, digest)
-    plan = choose_plan(plans, area_code)
+    plan = choose_plan(plans, area_code, q)
     assessment = assess_area(
         None, catalogue, plan, area_code, q, comparators, data_dir=data_dir, context=context
     )

@@ -31,13 +31,11 @@ _NAME_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 def resolve_quarter(text: str, data_dir: Path) -> Quarter:
     """``--quarter``: a label such as ``2025-26Q4``, or ``latest``, the latest quarter with
     quarterly data in the data folder (``indicator_table.latest_quarter``)."""
-    if str(text).strip().lower() == "latest":
-        from ..indicator_table import latest_quarter
+    from ..report_data import resolve_quarter as resolve
 
-        return latest_quarter(data_dir)
     try:
-        return Quarter.parse(text)
-    except ValueError as exc:
+        return resolve(text, data_dir)
+    except CdpError as exc:
         raise CdpError(f"--quarter: {exc}") from exc
 
 

@@ -1,0 +1,105 @@
+"""Loading one area's report data, choosing the plan and quarter, and the page parts' words."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from cdp_analysis import sections
+from cdp_analysis.catalogue import Plan
+from cdp_analysis.errors import CdpError
+from cdp_analysis.paths import default_data_dir
+from cdp_analysis.periods import Quarter
+from cdp_analysis.report_data import choose_plan, load_report, resolve_quarter
+
+DATA = default_data_dir()
+
+
+def plan(pid, area, start, end):
+    return Plan(pid, pid, area, date.fromisoformat(start), date.fromisoformat(end), "2022/23")
+
+
+OLD = plan("p-2023-26", "E06000044", "2023-04-01", "2026-03-31")
+NEW = plan("p-2026-29", "E06000044", "2026-04-01", "2029-03-31")
+OTHER = plan("s-2023-26", "E06000045", "2023-04-01", "2026-03-31")
+
+
+@pytest.mark.parametrize(
+    ("quarter", "area", "expected"),
+    [
+        ("2025-26Q4", "E06000044", "p-2023-26"),  # last quarter of the old plan
+        ("2026-27Q1", "E06000044", "p-2026-29"),  # first quarter of the new one
+        ("2030-31Q2", "E06000044", "p-2026-29"),  # after every plan: the latest started
+        ("2021-22Q1", "E06000044", "p-2023-26"),  # before every plan: the first
+        ("2025-26Q4", "E06000045", "s-2023-26"),  # the area's own plan
+        ("2025-26Q4", "E08000025", "p-2023-26"),  # no plan of its own: the first covering
+    ],
+)
+def test_choose_plan_by_area_and_date(quarter, area, expected):
+    plans = [NEW, OLD, OTHER]  # file order must not matter
+    assert choose_plan(plans, area, Quarter.parse(quarter)).id == expected
+
+
+def test_choose_plan_with_no_plans():
+    assert choose_plan([], "E06000044", Quarter(2025, 4)) is None
+
+
+def test_quarters_are_resolved_against_the_data():
+    assert resolve_quarter("latest", DATA) == Quarter(2025, 4)
+    assert resolve_quarter("2024-25Q2", DATA) == Quarter(2024, 2)
+    with pytest.raises(CdpError, match="No data reach 2026-27Q1 yet"):
+        resolve_quarter("2026-27Q1", DATA)
+    with pytest.raises(CdpError, match="not a quarter label"):
+        resolve_quarter("Q4 2025", DATA)
+
+
+@pytest.fixture(scope="module")
+def portsmouth():
+    return load_report("E06000044", "latest")
+
+
+def test_report_for_portsmouth(portsmouth):
+    assert portsmouth.area_name == "Portsmouth" and portsmouth.region_name == "South East"
+    assert portsmouth.plan.id == "portsmouth-2023-26"
+    assert len(portsmouth.summary) == len(portsmouth.catalogue)
+    assert "E06000045" in portsmouth.comparators  # Southampton, same region
+
+
+def test_every_measure_is_on_exactly_one_detail_page(portsmouth):
+    pages = [
+        sections.group(portsmouth, g)
+        for g in ("supply", "completions", "in_treatment", "other_treatment", "deaths",
+                  "yp_in_treatment", "yp_referrals", "yp_other")
+    ]  # fmt: skip
+    flat = [m for g in pages for m in g]
+    assert sorted(flat) == sorted(portsmouth.catalogue.ids)
+    assert len(flat) == len(set(flat))
+    assert sections.group(portsmouth, "deaths") == ["deaths_drug_misuse", "deaths_drug_poisoning"]
+
+
+def test_headline_in_plain_words_for_real_ons_figures(portsmouth):
+    text = sections.headline_text(portsmouth, "deaths_drug_misuse")
+    assert text.startswith("Drug misuse deaths: 7.7 per 100,000 (95% confidence interval")
+    assert "in 2019-21" in text
+    assert "significantly worse than England (5.1 per 100,000)" in text
+    assert "among South East's upper-tier councils" in text
+
+
+def test_rag_counts_add_up(portsmouth):
+    text = sections.rag_counts_text(portsmouth)
+    n = portsmouth.summary["rag"].value_counts()
+    assert f"Of the plan's {len(portsmouth.summary)} measures" in text
+    assert f"{n.get('green', 0)} green" in text and "end-of-plan verdicts" in text
+
+
+def test_changes_since_last_quarter_are_real_changes(portsmouth):
+    t = sections.changes_table(portsmouth, 5)
+    assert 0 < len(t) <= 5
+    assert (t["value"] != t["value_before"]).all()
+    assert t["relative"].abs().is_monotonic_decreasing
+
+
+def test_text_from_data_is_escaped():
+    assert sections.esc("<script>") == "&lt;script&gt;"
+    assert sections.esc(float("nan")) == ""
