@@ -177,6 +177,21 @@ def test_parameters_reach_the_notebooks(good, data_dir):
 
 
 @slow
+def test_kept_notebooks_hold_only_what_the_html_shows(good):
+    """The executed notebooks in the pack keep code and displayed outputs, not the warnings
+    and stderr lines readers never see."""
+    for path in sorted((good["pack"] / "notebooks").glob("*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        text = json.dumps([c.get("outputs", []) for c in cells])
+        assert "a warning readers must not see" not in text, path.name
+        assert "must not be shown" not in text, path.name
+        assert '"name": "stderr"' not in text, path.name
+    trend = json.loads((good["pack"] / "notebooks" / "01_trend.ipynb").read_text())
+    assert any(o.get("output_type") == "display_data" for c in trend["cells"]
+               for o in c.get("outputs", []))  # fmt: skip
+
+
+@slow
 def test_html_is_for_readers(good):
     for path in html_files(good["pack"]):
         html = path.read_text(encoding="utf-8")

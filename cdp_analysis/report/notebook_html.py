@@ -49,6 +49,21 @@ def _visible_outputs(outputs: list) -> list:
     ]
 
 
+def for_pack(nb):
+    """A copy of executed ``nb`` to keep in the pack: outputs readers do not see (``stderr``
+    streams: warnings, log lines) are dropped, so the kept notebook holds the code and what
+    the HTML shows. Error outputs are kept, so a failed notebook can be debugged."""
+    out = copy.deepcopy(nb)
+    for cell in out.cells:
+        if cell.cell_type == "code":
+            cell["outputs"] = [
+                o
+                for o in cell.get("outputs", [])
+                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+            ]
+    return out
+
+
 def clean_for_html(nb, numbers: list[int | None]):
     """A copy of executed ``nb`` fit for readers (see the module doc). ``numbers[i]`` is cell
     ``i``'s 1-based number in the source notebook, None for the injected parameters cell."""

@@ -140,7 +140,7 @@ async def run_task(kernel, renderer, task: dict) -> dict:
     import nbformat
 
     from .execute import run_notebook
-    from .notebook_html import clean_for_html, shows_synthetic, summary_html
+    from .notebook_html import clean_for_html, for_pack, shows_synthetic, summary_html
     from .pages import find_defects, render_page
 
     source = Path(task["source"])
@@ -150,7 +150,7 @@ async def run_task(kernel, renderer, task: dict) -> dict:
 
     outcome = await run_notebook(kernel, source, task["parameters"])
     (build / "notebooks").mkdir(parents=True, exist_ok=True)
-    nbformat.write(outcome.nb, build / "notebooks" / f"{task['name']}.ipynb")
+    nbformat.write(for_pack(outcome.nb), build / "notebooks" / f"{task['name']}.ipynb")
 
     t0 = time.perf_counter()
     message, defects, summary, synthetic = outcome.message, [], "", False
