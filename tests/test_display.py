@@ -170,7 +170,7 @@ def test_show_table_and_rag_table(shown):
         )  # fmt: skip
     )
     assert "<caption>Caption</caption>" in shown[0].data
-    assert '<th scope="rowgroup" colspan="11">Priority 1: Supply</th>' in shown[1].data
+    assert '<th scope="rowgroup" colspan="7">Priority 1: Supply</th>' in shown[1].data
     assert ">Green</td>" in shown[1].data
 
 
