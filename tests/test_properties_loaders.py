@@ -32,7 +32,7 @@ import pandas as pd
 import pytest
 import yaml
 from corpus.cases import DATA, base_ons
-from hypothesis import HealthCheck, event, example, given, settings
+from hypothesis import HealthCheck, assume, event, example, given, settings
 from hypothesis import strategies as st
 
 from cdp_analysis import areas, catalogue, episodes, fingertips, local_measures, ons, tidy
@@ -354,7 +354,7 @@ ONS_VALUES = st.one_of(
     st.floats(-1e6, 1e9, allow_nan=False),
     st.booleans(),
     st.sampled_from([":", "u", "U", "12", " 7 ", "x", "", "—", "1,234", "n/a"]),
-    st.text(max_size=6),
+    st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=6),  # xlsx-safe text
 )
 
 
@@ -514,9 +514,19 @@ def test_indicators_yaml_mutated(scratch, doc):
     check_catalogue(cat)
 
 
+def _null_targets(doc) -> bool:
+    plans = doc.get("plans") if isinstance(doc, dict) else None
+    return isinstance(plans, list) and any(
+        isinstance(p, dict) and "targets" in p and p["targets"] is None for p in plans
+    )
+
+
 @SETTINGS
 @given(mutation_of(TARGETS))
 def test_targets_yaml_mutated(scratch, doc):
+    # a plan with 'targets:' left empty loads with no targets: the known weakness pinned by
+    # the corpus case tgt_targets_null (tests/corpus), so it is not rediscovered here
+    assume(not _null_targets(doc))
     path = _new_file(scratch, "targets.yaml")
     path.write_text(_dump(doc), encoding="utf-8")
     try:
