@@ -47,6 +47,7 @@ from __future__ import annotations
 import re
 import zipfile
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -95,6 +96,15 @@ FIX = (
     "use the workbook as published by ONS ('Deaths related to drug poisoning by local "
     "authority, England and Wales', e.g. 2021localauthorities.xlsx) without editing it"
 )
+#: Fix for a file that is empty, damaged or cut short (a failed download or copy).
+REDOWNLOAD_FIX = (
+    "download the workbook again from ONS ('Deaths related to drug poisoning by local "
+    "authority, England and Wales', e.g. 2021localauthorities.xlsx), or restore the bundled "
+    "copy, data/ons/2021localauthorities.xlsx, from the project (a failed download or copy "
+    "leaves an empty or cut-short file)"
+)
+#: The first bytes of every zip archive, hence of every .xlsx workbook.
+ZIP_SIGNATURE = b"PK\x03\x04"
 
 ANNUAL, RATE = "annual", "rate"
 _INDICATORS = {
@@ -197,11 +207,28 @@ def _problem(sheet: _Sheet, message: str, rows0=None, column=None, expected=None
 
 
 def _open(path: Path):
+    """The workbook opened read-only; InputError when missing, empty, damaged or not .xlsx."""
     if not path.is_file():
         raise _fail(path, Problem("file not found", expected="an .xlsx workbook"))
+    size = path.stat().st_size
+    if size == 0:
+        raise InputError(path, "the file is empty (0 bytes)", kind=KIND, fix=REDOWNLOAD_FIX)
     try:
         return openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
+        with path.open("rb") as fh:
+            zipped = fh.read(4) == ZIP_SIGNATURE
+        if zipped:  # an .xlsx is a zip archive: this one starts as one but cannot be read
+            raise InputError(
+                path,
+                Problem(
+                    f"not a readable Excel workbook: the .xlsx file ({size:,} bytes) is damaged "
+                    f"or truncated ({type(exc).__name__}: {exc})",
+                    expected="a complete .xlsx workbook",
+                ),
+                kind=KIND,
+                fix=REDOWNLOAD_FIX,
+            ) from None
         raise _fail(
             path,
             Problem(
@@ -244,8 +271,12 @@ def _read_sheets(path: Path) -> dict[tuple[str, str, str], _Sheet]:
     try:
         grids = {ws.title: _grid(ws) for ws in wb.worksheets}
     except Exception as exc:  # openpyxl raises many types on damaged parts of a workbook
-        raise _fail(
-            path, Problem(f"the workbook could not be read ({type(exc).__name__}: {exc})")
+        raise InputError(
+            path,
+            f"the workbook could not be read: it may be damaged or truncated "
+            f"({type(exc).__name__}: {exc})",
+            kind=KIND,
+            fix=REDOWNLOAD_FIX,
         ) from None
     finally:
         wb.close()
@@ -451,8 +482,17 @@ def _values(
     return nums.reshape(raw.shape), markers.reshape(raw.shape), blank.reshape(raw.shape)
 
 
-def _dates(path: Path, sheet: _Sheet, labels: list[str], cols: list[int], row: int, years: int):
-    """Start and end dates of each period label; each must span ``years`` calendar years."""
+def _dates(
+    path: Path,
+    sheet: _Sheet,
+    labels: list[str],
+    cols: list[int],
+    row: int,
+    years: int,
+    this_year: int,
+):
+    """Start and end dates of each period label; each must span ``years`` calendar years and
+    end by ``this_year`` (no deaths are registered in a year that has not begun)."""
     starts, ends, problems = [], [], []
     for label, col in zip(labels, cols, strict=True):
         try:
@@ -468,6 +508,20 @@ def _dates(path: Path, sheet: _Sheet, labels: list[str], cols: list[int], row: i
                     row,
                     _col(col),
                     "3-year periods such as '2019–21'" if years == 3 else "single years",
+                )
+            )
+        elif end.year > this_year:
+            what = f"year {label}" if years == 1 else f"period '{label}' ends in {end.year}, which"
+            problems.append(
+                _problem(
+                    sheet,
+                    f"{what} is after the current year ({this_year}): no deaths are "
+                    "registered in it yet",
+                    row,
+                    _col(col),
+                    f"registration years up to {this_year}"
+                    if years == 1
+                    else f"3-year periods ending in {this_year} or earlier",
                 )
             )
         starts.append(pd.Timestamp(start))
@@ -513,7 +567,7 @@ def _year_label(value: object) -> str | None:
     return None
 
 
-def _annual(path: Path, sheet: _Sheet) -> pd.DataFrame:
+def _annual(path: Path, sheet: _Sheet, this_year: int) -> pd.DataFrame:
     """Tables 1-2: deaths registered in each year."""
     hr, cc = _header(path, sheet)
     header = sheet.grid[hr]
@@ -538,7 +592,7 @@ def _annual(path: Path, sheet: _Sheet) -> pd.DataFrame:
         )
     if problems:
         raise _fail(path, problems)
-    starts, ends = _dates(path, sheet, labels, year_cols, hr, years=1)
+    starts, ends = _dates(path, sheet, labels, year_cols, hr, years=1, this_year=this_year)
     rows = _data_rows(path, sheet, hr + 1, cc, year_cols)
     names = _names(path, sheet, rows, list(range(cc + 1, year_cols[0])))
     deaths, _, blank = _values(path, sheet, rows, year_cols, labels, "deaths")
@@ -619,11 +673,36 @@ def _rate_columns(path: Path, sheet: _Sheet, hr: int, cc: int):
     return labels, cols
 
 
-def _rates(path: Path, sheet: _Sheet) -> pd.DataFrame:
+def _check_limits(path, sheet, rows, cols, labels, rate, lower, upper) -> None:
+    """Each published 95% interval holds its rate: lower <= rate <= upper (every row of the
+    2021 edition does). Arrays are (area row x period); blank and ':' cells (NaN) are not
+    compared."""
+    problems = []
+    for key, bad, what in [
+        ("lower", lower > rate, "lower 95% limit above the rate"),
+        ("upper", upper < rate, "upper 95% limit below the rate"),
+    ]:
+        limit = lower if key == "lower" else upper
+        for j in np.flatnonzero(bad.any(axis=0)):  # one problem per period
+            i = np.flatnonzero(bad[:, j])
+            problems.append(
+                _problem(
+                    sheet,
+                    f"{what} (e.g. {limit[i[0], j]:g} beside a rate of {rate[i[0], j]:g})",
+                    rows[i],
+                    _col(cols[key][j], f"{labels[j]} {key.capitalize()}"),
+                    "lower limit <= rate <= upper limit, as ONS publishes them",
+                )
+            )
+    if problems:
+        raise _fail(path, problems)
+
+
+def _rates(path: Path, sheet: _Sheet, this_year: int) -> pd.DataFrame:
     """Tables 3-8: 3-year deaths, age-standardised rate per 100,000 and its 95% limits."""
     hr, cc = _header(path, sheet)
     labels, cols = _rate_columns(path, sheet, hr, cc)
-    starts, ends = _dates(path, sheet, labels, cols["deaths"], hr, years=3)
+    starts, ends = _dates(path, sheet, labels, cols["deaths"], hr, years=3, this_year=this_year)
     value_cols = sorted(c for key in ("deaths", "rate", "lower", "upper") for c in cols[key])
     rows = _data_rows(path, sheet, hr + 2, cc, value_cols)
     names = _names(path, sheet, rows, list(range(cc + 1, min(cols["deaths"]))))
@@ -660,6 +739,7 @@ def _rates(path: Path, sheet: _Sheet) -> pd.DataFrame:
                 "the number of deaths beside every published rate",
             ),
         )
+    _check_limits(path, sheet, rows, cols, labels, rate, lower, upper)
     unreliable = flag == "U"
     note = np.select(
         [unreliable & ((rate_mark == ":") | rate_blank), unreliable, rate_mark == ":", rate_blank],
@@ -687,15 +767,16 @@ def _rates(path: Path, sheet: _Sheet) -> pd.DataFrame:
 # Public API
 
 
-def _load(path: str | Path, kinds: tuple[str, ...]) -> pd.DataFrame:
+def _load(path: str | Path, kinds: tuple[str, ...], today: date | None) -> pd.DataFrame:
     path = Path(path)
+    this_year = (today or date.today()).year
     sheets = _read_sheets(path)
     frames, problems = [], []
     for sheet in sheets.values():
         if sheet.kind not in kinds:
             continue
         try:
-            frames.append((_annual if sheet.kind == ANNUAL else _rates)(path, sheet))
+            frames.append((_annual if sheet.kind == ANNUAL else _rates)(path, sheet, this_year))
         except InputError as exc:  # report every sheet's problems at once
             problems.extend(exc.problems)
     if problems:
@@ -706,20 +787,23 @@ def _load(path: str | Path, kinds: tuple[str, ...]) -> pd.DataFrame:
     return tidy.conform(out)
 
 
-def load_workbook(path: str | Path) -> pd.DataFrame:
+def load_workbook(path: str | Path, *, today: date | None = None) -> pd.DataFrame:
     """Every table of the workbook as one tidy table: the 3-year rates (Tables 3-8), then the
-    annual counts (Tables 1-2), each in the workbook's area order, latest period first."""
-    return _load(path, (RATE, ANNUAL))
+    annual counts (Tables 1-2), each in the workbook's area order, latest period first.
+
+    ``today`` (default: the current date) sets the current year: a year, or a 3-year period
+    ending, after it is refused."""
+    return _load(path, (RATE, ANNUAL), today)
 
 
-def load_asmr(path: str | Path) -> pd.DataFrame:
+def load_asmr(path: str | Path, *, today: date | None = None) -> pd.DataFrame:
     """The 3-year deaths and age-standardised rates (Tables 3-8) as a tidy table."""
-    return _load(path, (RATE,))
+    return _load(path, (RATE,), today)
 
 
-def load_annual(path: str | Path) -> pd.DataFrame:
+def load_annual(path: str | Path, *, today: date | None = None) -> pd.DataFrame:
     """The annual counts of deaths (Tables 1-2) as a tidy table."""
-    return _load(path, (ANNUAL,))
+    return _load(path, (ANNUAL,), today)
 
 
 def looks_like_ons_workbook(path: str | Path) -> bool:
@@ -728,7 +812,7 @@ def looks_like_ons_workbook(path: str | Path) -> bool:
     path = Path(path)
     try:
         with path.open("rb") as fh:
-            if fh.read(4) != b"PK\x03\x04":
+            if fh.read(4) != ZIP_SIGNATURE:
                 return False
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception:  # unreadable means "not this workbook"

@@ -8,6 +8,7 @@ against figures typed in from the ONS release, and against broken copies built w
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -343,6 +344,36 @@ def _set(sheet: str, cell: str, value):
             lambda wb: wb.remove(wb["Table 7"]),
             ["no sheet holds the table", "drug misuse, males", "'Table 7'"],
         ),
+        (
+            _set("Table 1", "E4", 2098),
+            [
+                "row 4, column 'E': sheet 'Table 1': year 2098 is after the current year",
+                "expected registration years up to",
+            ],
+        ),
+        (
+            _set("Table 6", "E4", "2097–99"),
+            [
+                "row 4, column 'E': sheet 'Table 6': period '2097-99' ends in 2099",
+                "after the current year",
+                "3-year periods ending in",
+            ],
+        ),
+        (
+            _set("Table 3", "H7", 99),  # England 2019-21: rate 7.9, limits 7.8 to 8.1
+            [
+                "row 7, column 'H (2019-21 Lower)': sheet 'Table 3': lower 95% limit above the "
+                "rate (e.g. 99 beside a rate of 7.9)",
+                "expected lower limit <= rate <= upper limit",
+            ],
+        ),
+        (
+            _set("Table 6", "I7", 4.9),  # England 2019-21: rate 5.1, limits 5 to 5.2
+            [
+                "row 7, column 'I (2019-21 Upper)': sheet 'Table 6': upper 95% limit below the "
+                "rate (e.g. 4.9 beside a rate of 5.1)",
+            ],
+        ),
     ],
     ids=[
         "header-renamed",
@@ -360,6 +391,10 @@ def _set(sheet: str, cell: str, value):
         "missing-name",
         "title-changed",
         "table-missing",
+        "future-year",
+        "future-period",
+        "lower-limit-above-rate",
+        "upper-limit-below-rate",
     ],
 )
 def test_broken_workbooks_raise_input_error(small_workbook, tmp_path, edit, messages):
@@ -385,16 +420,54 @@ def test_problems_in_several_sheets_are_reported_together(small_workbook, tmp_pa
     assert "row 7, column 'F (2019-21 Rate)': sheet 'Table 6': unexpected value 'n/a'" in text
 
 
+def test_the_current_year_is_the_latest_allowed(small_workbook):
+    """The 2021 edition holds 2021 registrations (Table 1) and 2019-21 (Tables 3-8): read as
+    if it were 2020, both are in the future."""
+    assert ons.load_annual(small_workbook, today=date(2021, 1, 1))["period_label"].iloc[0] == "2021"
+    with pytest.raises(InputError) as info:
+        ons.load_workbook(small_workbook, today=date(2020, 12, 31))
+    text = str(info.value)
+    assert "row 4, column 'E': sheet 'Table 1': year 2021 is after the current year (2020)" in text
+    assert "row 4, column 'E': sheet 'Table 3': period '2019-21' ends in 2021" in text
+
+
 @pytest.mark.parametrize(
-    ("content", "message"),
-    [(b"", "not a readable Excel workbook"), (b"a,b\n1,2\n", "not a readable Excel workbook")],
+    ("content", "messages"),
+    [
+        (
+            b"",
+            [
+                "1 problem found\n  - the file is empty (0 bytes)\n",
+                "Fix: download the workbook again from ONS",
+                "restore the bundled copy, data/ons/2021localauthorities.xlsx",
+            ],
+        ),
+        (
+            b"a,b\n1,2\n",
+            ["not a readable Excel workbook (BadZipFile", "save it as .xlsx", "without editing it"],
+        ),
+    ],
     ids=["empty", "csv-named-xlsx"],
 )
-def test_unreadable_files_raise_input_error(tmp_path, content, message):
+def test_unreadable_files_raise_input_error(tmp_path, content, messages):
     path = tmp_path / "2021localauthorities.xlsx"
     path.write_bytes(content)
-    with pytest.raises(InputError, match=message):
+    with pytest.raises(InputError) as info:
         ons.load_workbook(path)
+    for message in messages:
+        assert message in str(info.value)
+
+
+def test_truncated_workbook_is_called_damaged_or_truncated(small_workbook, tmp_path):
+    data = small_workbook.read_bytes()
+    path = tmp_path / "2021localauthorities.xlsx"
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(InputError) as info:
+        ons.load_workbook(path)
+    text = str(info.value)
+    assert "not a readable Excel workbook: the .xlsx file" in text
+    assert "is damaged or truncated" in text
+    assert "Fix: download the workbook again from ONS" in text
 
 
 def test_missing_file_and_unrelated_workbook(tmp_path):
