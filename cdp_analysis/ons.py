@@ -38,8 +38,10 @@ Callers filter on ``area_type``. Area names are as published (``ENGLAND``, ``NOR
 
 Numbers stored as text (``'12'``) are read as numbers; anything else unexpected raises
 :class:`~cdp_analysis.errors.InputError` naming the file, sheet, rows (sheet row numbers) and
-column (sheet column letter and header). Reading the 2021 workbook takes about 1.5 s; it is
-not cached.
+column (sheet column letter and header). So are a year, or a 3-year period ending, after the
+current year, and 95% limits that do not bracket their rate (lower <= rate <= upper holds for
+every row of the 2021 edition); an empty (0-byte) or cut-short file is named as such, with a
+fix. Reading the 2021 workbook takes about 1.5 s; it is not cached.
 """
 
 from __future__ import annotations
