@@ -9,6 +9,8 @@ different list for an area (e.g. CIPFA nearest neighbours), and callers can pass
 
 from __future__ import annotations
 
+import csv
+import io
 from functools import cache
 from pathlib import Path
 
@@ -21,34 +23,108 @@ from .tidy import ENGLAND, ENGLAND_CODE, REGION, UTLA
 LOOKUP_COLUMNS = ["area_code", "area_name", "area_type", "parent_code", "parent_name"]
 
 
+KIND = "area lookup"
+FIX = (
+    "restore data/lookups/areas.csv from the project, or keep its columns "
+    f"({', '.join(LOOKUP_COLUMNS)}), UTF-8 text and one row per area"
+)
+_CODE_RE = r"^[EWSNK]\d{8}$"
+
+
+def _decode(raw: bytes, path: Path) -> str:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(
+            path, "the file is UTF-16 text, not UTF-8", kind=KIND,
+            fix="save it again as 'CSV UTF-8 (comma delimited)'",
+        )  # fmt: skip
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise InputError(
+            path,
+            Problem(f"byte 0x{raw[err.start]:02X} is not UTF-8", rows=[line]),
+            kind=KIND, fix="save it again as 'CSV UTF-8 (comma delimited)'",
+        ) from None  # fmt: skip
+
+
 @cache
 def _read_lookup(path: Path) -> pd.DataFrame:
+    """Read and check the area lookup; InputError naming rows, column and fix otherwise."""
     if not path.is_file():
-        raise InputError(path, "the area lookup is missing", fix="restore data/lookups/areas.csv")
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = [c for c in LOOKUP_COLUMNS if c not in df.columns]
+        raise InputError(path, "the area lookup is missing", kind=KIND, fix=FIX)
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise InputError(path, "the file is empty (0 bytes)", kind=KIND, fix=FIX)
+    rows = list(csv.reader(io.StringIO(_decode(raw, path))))
+    header = [h.strip() for h in rows[0]]
+    missing = [c for c in LOOKUP_COLUMNS if c not in header]
     if missing:
-        raise InputError(
-            path, Problem(f"missing columns {missing}", expected=f"columns {LOOKUP_COLUMNS}")
-        )
-    bad = ~df["area_type"].isin([ENGLAND, REGION, UTLA])
-    if bad.any():
+        extra = [h for h in header if h not in LOOKUP_COLUMNS]
+        found = f"; found instead: {', '.join(repr(h) for h in extra)}" if extra else ""
         raise InputError(
             path,
             Problem(
-                "unknown area type",
-                rows=(df.index[bad] + 2).tolist(),
-                column="area_type",
-                expected=f"one of {ENGLAND}, {REGION}, {UTLA}",
+                f"column{'s' if len(missing) > 1 else ''} "
+                f"{', '.join(repr(c) for c in missing)} missing{found}",
+                rows=[1], expected=f"columns {', '.join(LOOKUP_COLUMNS)}",
             ),
-        )
-    dup = df["area_code"].duplicated(keep=False)
-    if dup.any():
+            kind=KIND, fix=FIX,
+        )  # fmt: skip
+    body = [(i + 2, r) for i, r in enumerate(rows[1:]) if r]
+    if not body:
         raise InputError(
-            path,
-            Problem("duplicate area code", rows=(df.index[dup] + 2).tolist(), column="area_code"),
+            path, Problem("the file has a header but no areas", rows=[1]), kind=KIND, fix=FIX
         )
-    return df
+    problems = []
+    short = [n for n, r in body if len(r) != len(header)]
+    if short:
+        problems.append(
+            Problem(
+                "fewer fields than the header (the file may be truncated)"
+                if all(len(r) < len(header) for n, r in body if n in short)
+                else "a different number of fields from the header",
+                rows=short, expected=f"{len(header)} fields",
+            )
+        )  # fmt: skip
+        raise InputError(path, problems, kind=KIND, fix=FIX)
+    df = pd.DataFrame([r for _, r in body], columns=header).map(str.strip)
+    df.index = [n for n, _ in body]
+    for col in LOOKUP_COLUMNS:
+        blank = df[col].eq("")
+        if col in {"parent_code", "parent_name"}:
+            blank &= df["area_type"].ne(ENGLAND)
+        if blank.any():
+            problems.append(
+                Problem("empty", rows=df.index[blank].tolist(), column=col, expected="a value")
+            )
+    bad_code = df["area_code"].ne("") & ~df["area_code"].str.match(_CODE_RE)
+    if bad_code.any():
+        problems.append(
+            Problem(
+                "not a GSS area code", rows=df.index[bad_code].tolist(), column="area_code",
+                expected="9 characters such as E06000044",
+            )
+        )  # fmt: skip
+    bad = ~df["area_type"].isin([ENGLAND, REGION, UTLA])
+    if bad.any():
+        problems.append(
+            Problem(
+                "unknown area type", rows=df.index[bad].tolist(), column="area_type",
+                expected=f"one of {ENGLAND}, {REGION}, {UTLA}",
+            )
+        )  # fmt: skip
+    dup = df["area_code"].ne("") & df["area_code"].duplicated(keep=False)
+    if dup.any():
+        problems.append(
+            Problem(
+                "duplicate area code", rows=df.index[dup].tolist(), column="area_code",
+                expected="each area listed once",
+            )
+        )  # fmt: skip
+    if problems:
+        raise InputError(path, problems, kind=KIND, fix=FIX)
+    return df.reset_index(drop=True)
 
 
 def lookup(data_dir: str | Path | None = None) -> pd.DataFrame:

@@ -17,6 +17,8 @@ import pandas as pd
 from . import areas, catalogue, episodes, fingertips, local_measures, ons
 from .errors import CdpError, InputError, Problem
 
+#: Suffixes of data files (anything else in a data folder is documentation or provenance).
+DATA_SUFFIXES = {".csv", ".xlsx", ".xlsm", ".xls", ".yaml", ".yml"}
 #: Files that are documentation or provenance, not data: listed, not validated.
 DOC_SUFFIXES = {".md", ".txt", ".rst", ".json", ".gitkeep"}
 #: Folders never walked (downloads cache, hidden folders).
@@ -73,12 +75,20 @@ def _looks_like_episodes(path: Path) -> bool:
 
 
 def _header(path: Path) -> set[str]:
+    """Column names on the first line, read as UTF-8 (or UTF-16 when it starts with a
+    UTF-16 byte-order mark, so that a file saved in the wrong encoding is still recognised
+    and its loader can say what is wrong with it)."""
     try:
-        with path.open("r", encoding="utf-8-sig", errors="replace") as fh:
-            first = fh.readline()
+        with path.open("rb") as fh:
+            raw = fh.read(64 * 1024)
     except OSError:
         return set()
-    return {c.strip().strip('"') for c in first.rstrip("\r\n").split(",")}
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = raw.decode("utf-16", errors="replace")
+    else:
+        text = raw.decode("utf-8-sig", errors="replace")
+    first = text.splitlines()[0] if text else ""
+    return {c.strip().strip('"') for c in first.split(",")}
 
 
 def _read_targets(path: Path, data_dir: Path) -> object:
@@ -108,6 +118,56 @@ KINDS: list[Kind] = [
 ]  # fmt: skip
 
 
+#: Expected columns of each CSV kind, for recognising a file whose header is damaged (a
+#: renamed or missing column): the kind sharing at least half its columns with the header.
+CSV_COLUMNS: dict[str, list[str]] = {
+    "Fingertips CSV export": list(fingertips.COLUMNS),
+    "Fingertips compiled extract": list(fingertips.COMPILED_COLUMNS),
+    "local measures CSV": list(local_measures.COLUMNS),
+    "record-level treatment episodes": list(episodes.REQUIRED_COLUMNS),
+    "area lookup": list(areas.LOOKUP_COLUMNS),
+    "comparators lookup": ["area_code", "comparator_code"],
+}
+
+#: Name hints, for files whose content says nothing (empty, unreadable): (kind, words).
+NAME_HINTS: list[tuple[str, tuple[str, ...]]] = [
+    ("plan targets (targets.yaml)", ("target",)),
+    ("plan indicators (indicators.yaml)", ("indicator",)),
+    ("record-level treatment episodes", ("episode",)),
+    ("local measures CSV", ("local_measure", "local measure", "local-measure")),
+    ("Fingertips compiled extract", ("walkthrough", "compiled")),
+    ("Fingertips CSV export", ("fingertips", "indicator-")),
+    ("comparators lookup", ("comparator",)),
+    ("area lookup", ("areas.csv", "lookups/areas", "lookup")),
+]
+_BY_NAME = {k.name: k for k in KINDS}
+
+
+def _guess(path: Path) -> Kind | None:
+    """The kind a data file (.csv, .xlsx, .yaml) was meant to be when its content is not
+    recognisable: by the columns its header shares with a kind, else by its name."""
+    suffix = path.suffix.lower()
+    if suffix in {".xlsx", ".xlsm", ".xls"}:
+        return _BY_NAME["ONS drug poisoning deaths workbook"]
+    if suffix not in {".csv", ".yaml", ".yml"}:
+        return None
+    if suffix == ".csv":
+        header = {h.strip().lower() for h in _header(path)}
+        best, score = None, 0.0
+        for name, cols in CSV_COLUMNS.items():
+            share = len(header & {c.lower() for c in cols}) / len(cols)
+            if share > score:
+                best, score = name, share
+        if best is not None and score >= 0.5:
+            return _BY_NAME[best]
+    text = path.as_posix().lower()
+    for name, words in NAME_HINTS:
+        is_yaml_kind = name.endswith(".yaml)")
+        if is_yaml_kind == (suffix != ".csv") and any(w in text for w in words):
+            return _BY_NAME[name]
+    return None
+
+
 @dataclass(frozen=True)
 class Result:
     """The outcome for one file."""
@@ -119,8 +179,11 @@ class Result:
     skipped: bool = False
 
 
-def detect(path: str | Path) -> Kind | None:
-    """The kind of input ``path`` holds, or None when it is none the project reads."""
+def detect(path: str | Path, *, guess: bool = True) -> Kind | None:
+    """The kind of input ``path`` holds: by content (sheet titles, header names, YAML keys);
+    failing that, with ``guess``, the kind it was evidently meant to be (most of a kind's
+    columns, or its name), so that its own loader can say what is wrong. None when it is
+    none the project reads."""
     path = Path(path)
     for kind in KINDS:
         try:
@@ -128,7 +191,7 @@ def detect(path: str | Path) -> Kind | None:
                 return kind
         except Exception:  # a sniff that cannot read the file means "not this kind"
             continue
-    return None
+    return _guess(path) if guess else None
 
 
 def iter_files(paths: Iterable[str | Path]) -> list[Path]:
@@ -154,9 +217,13 @@ def validate_file(path: str | Path, data_dir: str | Path) -> Result:
         return Result(path, None, False, f"{path}: no such file or folder")
     if path.suffix.lower() in DOC_SUFFIXES or path.name.startswith("."):
         return Result(path, "documentation", True, "not data (skipped)", skipped=True)
-    if path.stat().st_size == 0:
-        return Result(path, None, False, f"{path}: the file is empty (0 bytes)")
     kind = detect(path)
+    if kind is None and path.stat().st_size == 0:
+        return Result(
+            path, None, False,
+            f"{path}: the file is empty (0 bytes)\n  Fix: export or copy the file again, or "
+            "remove it from the data folder",
+        )  # fmt: skip
     if kind is None:
         return Result(
             path,
@@ -164,12 +231,20 @@ def validate_file(path: str | Path, data_dir: str | Path) -> Result:
             False,
             f"{path}: not a kind of file cdp-analysis reads (expected a Fingertips CSV export, "
             "the ONS drug poisoning workbook, a local measures CSV, a record-level episodes "
-            "CSV, indicators.yaml, targets.yaml or a lookup; see data/README.md)",
+            "CSV, indicators.yaml, targets.yaml or a lookup; see data/README.md)\n"
+            "  Fix: move files that are not inputs out of the data folder, or give the "
+            "file the columns of one of these kinds",
         )
     try:
         kind.read(path, data_dir)
     except CdpError as exc:
         return Result(path, kind.name, False, str(exc))
+    except Exception as exc:  # a loader bug must not hide the other files' results
+        return Result(
+            path, kind.name, False,
+            f"{path}: cdp-analysis could not read this file ({type(exc).__name__}: {exc}). "
+            "This is a bug in cdp-analysis: please report it with the file's first lines.",
+        )  # fmt: skip
     return Result(path, kind.name, True)
 
 

@@ -205,11 +205,6 @@ def test_validate_subprocess_no_traceback(case, corpus, tmp_path):
     check_message(proc.stdout, case, path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="one Latin-1 area lookup (area_latin1) makes `cdp-analysis validate FOLDER` crash "
-    "with a UnicodeDecodeError traceback, so no file after it is reported",
-)
 def test_validate_whole_corpus_folder(corpus_root, corpus, tmp_path):
     """One run over every case: each broken file INVALID (those with a known validate
     weakness at least reported), each robustness case ok."""
@@ -226,17 +221,12 @@ def test_validate_whole_corpus_folder(corpus_root, corpus, tmp_path):
 # ------------------------------------------------------------------------------ run
 
 
-#: Cases whose run is known to go wrong, with what happens instead.
-RUN_WEAK = {
-    "area_latin1": "the pre-flight validates lookups with validation.validate_file, which lets "
-    "areas._read_lookup's UnicodeDecodeError through: `cdp-analysis run` ends in a traceback",
-    **dict.fromkeys(
-        ["ft_utf16", "ons_truncated", "lm_renamed_column"],
-        "a data file that validation cannot recognise by content is skipped by "
-        "indicator_table.input_files, so the pre-flight passes and `cdp-analysis run` exits 0 "
-        "and writes a pack without that source",
-    ),
-}
+#: Cases whose run is known to go wrong, with what happens instead (none at present).
+RUN_WEAK: dict[str, str] = {}
+
+#: Cases that once went wrong in `run` (recognition of damaged files, an unguarded lookup
+#: read), kept as run cases so they cannot come back.
+RUN_FIXED = ["area_latin1", "ft_utf16", "ons_truncated", "lm_renamed_column"]
 
 
 @pytest.mark.slow
@@ -244,6 +234,7 @@ RUN_WEAK = {
     "name",
     [
         *RUN_CASES,
+        *RUN_FIXED,
         *(
             pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=r))
             for n, r in RUN_WEAK.items()

@@ -206,8 +206,14 @@ def preflight(data_dir: Path, targets: Path) -> None:
     :class:`~cdp_analysis.errors.InputError` found, naming the file and the fix."""
     from .. import indicator_table
     from ..catalogue import load_indicators, load_targets
-    from ..validation import validate_file
+    from ..validation import DATA_SUFFIXES, detect, iter_files, validate_file
 
+    for f in iter_files([data_dir]):
+        rel = f.relative_to(data_dir).parts
+        if rel[0] in indicator_table.NOT_INPUTS or f.suffix.lower() not in DATA_SUFFIXES:
+            continue
+        if detect(f) is None:  # nothing in the data folder is silently left out
+            raise CdpError(validate_file(f, data_dir).message)
     catalogue = load_indicators(data_dir / "indicators.yaml")
     load_targets(targets, catalogue)
     for lookup in sorted((data_dir / "lookups").glob("*.csv")):

@@ -296,9 +296,7 @@ _REASON = 'reason: "Disruption of county lines"'
 
 CASES: list[Case] = [
     # --- Fingertips CSV export -------------------------------------------------------------
-    Case("ft_empty_0_bytes", "fingertips", "0-byte file", empty, ("empty",),
-         xfail_validate="validate_file answers a 0-byte file itself ('the file is empty (0 "
-         "bytes)') with no fix, where the loaders say what to do"),
+    Case("ft_empty_0_bytes", "fingertips", "0-byte file", empty, ("empty",)),
     Case("ft_header_only", "fingertips", "header row, no data rows", header_only("fingertips"),
          ("no data rows",)),
     Case("ft_truncated", "fingertips", "download stopped a third of the way into line 120",
@@ -307,10 +305,7 @@ CASES: list[Case] = [
          edit("fingertips", (7, "Area Name", "Région"), encoding="latin-1"),
          ("not UTF-8", "0xE9"), rows="row 7"),
     Case("ft_utf16", "fingertips", "whole file saved as UTF-16", utf16("fingertips"),
-         ("UTF-16",),
-         xfail_validate="validate cannot recognise a UTF-16 file by content (the sniffs "
-         "read UTF-8) and says 'not a kind of file cdp-analysis reads' instead of the "
-         "loader's 'the file is UTF-16 text'"),
+         ("UTF-16",)),
     Case("ft_renamed_column", "fingertips", "'Area Code' renamed 'AreaCode'",
          rename("fingertips", "Area Code", "AreaCode"),
          ("'Area Code' is missing", "'AreaCode'"), rows="row 1"),
@@ -381,19 +376,10 @@ CASES: list[Case] = [
          "against today",
          xfail_validate="validate uses ons.load_workbook, which accepts future years"),
     Case("ons_truncated", "ons", "the workbook's bytes cut in half (a broken download)",
-         lambda: base_ons()[: len(base_ons()) // 2], ("not a readable Excel workbook",),
-         xfail_validate="validate cannot recognise a damaged .xlsx (ons.looks_like_ons_workbook "
-         "returns False when openpyxl cannot open it) and says 'not a kind of file "
-         "cdp-analysis reads' instead of the loader's 'not a readable Excel workbook'"),
-    Case("ons_empty_0_bytes", "ons", "0-byte .xlsx file", empty, ("empty",),
-         xfail_load="ons.load_workbook on a 0-byte file says 'not a readable Excel workbook "
-         "(BadZipFile: File is not a zip file)' and never says the file is empty",
-         xfail_validate="validate_file answers a 0-byte file itself ('the file is empty (0 "
-         "bytes)') with no fix, where the loaders say what to do"),
+         lambda: base_ons()[: len(base_ons()) // 2], ("not a readable Excel workbook",)),
+    Case("ons_empty_0_bytes", "ons", "0-byte .xlsx file", empty, ("empty",)),
     # --- local measures CSV ----------------------------------------------------------------
-    Case("lm_empty_0_bytes", "local", "0-byte file", empty, ("empty",),
-         xfail_validate="validate_file answers a 0-byte file itself ('the file is empty (0 "
-         "bytes)') with no fix, where the loaders say what to do"),
+    Case("lm_empty_0_bytes", "local", "0-byte file", empty, ("empty",)),
     Case("lm_header_only", "local", "header row, no data rows", header_only("local"),
          ("no data rows",),
          xfail_load="local_measures says 'the file has a header but no data rows' with no fix "
@@ -404,15 +390,10 @@ CASES: list[Case] = [
     Case("lm_latin1", "local", "saved as Latin-1 with '£' in source on line 4",
          edit("local", (4, "source", "Hampshire Constabulary £"), encoding="latin-1"),
          ("not UTF-8", "0xA3"), rows="row 4"),
-    Case("lm_utf16", "local", "whole file saved as UTF-16", utf16("local"), ("UTF-16",),
-         xfail_validate="validate cannot recognise a UTF-16 file by content (the sniffs "
-         "read UTF-8) and says 'not a kind of file cdp-analysis reads' instead of the "
-         "loader's 'the file is UTF-16 text'"),
+    Case("lm_utf16", "local", "whole file saved as UTF-16", utf16("local"), ("UTF-16",)),
     Case("lm_renamed_column", "local", "'measure_id' renamed 'measure'",
          rename("local", "measure_id", "measure"), ("missing column 'measure_id'", "'measure'"),
-         rows="row 1", column="column 'measure_id'",
-         xfail_validate="validate cannot recognise a local measures CSV whose measure_id column "
-         "is renamed (the sniff needs it) and says 'not a kind of file cdp-analysis reads'"),
+         rows="row 1", column="column 'measure_id'"),
     Case("lm_missing_column", "local", "the 'denominator' column deleted",
          drop("local", "denominator"), ("missing column 'denominator'",), rows="row 1",
          column="column 'denominator'"),
@@ -447,9 +428,7 @@ CASES: list[Case] = [
          edit("local", (3, "period_start", "31/06/2021")), ("not a date",), rows="row 3",
          column="column 'period_start'"),
     # --- record-level episodes -------------------------------------------------------------
-    Case("ep_empty_0_bytes", "episodes", "0-byte file", empty, ("empty",),
-         xfail_validate="validate_file answers a 0-byte file itself ('the file is empty (0 "
-         "bytes)') with no fix, where the loaders say what to do"),
+    Case("ep_empty_0_bytes", "episodes", "0-byte file", empty, ("empty",)),
     Case("ep_header_only", "episodes", "header row, no episodes", header_only("episodes"),
          ("no episodes",)),
     Case("ep_truncated", "episodes", "file stops a third of the way into line 150",
@@ -471,9 +450,7 @@ CASES: list[Case] = [
          "loader's 'the file is UTF-16 text'"),
     Case("ep_renamed_column", "episodes", "'start_date' renamed 'Start Date'",
          rename("episodes", "start_date", "Start Date"), ("rename 'Start Date'",),
-         column="column 'start_date'",
-         xfail_validate="validate cannot recognise an episodes CSV whose start_date column is "
-         "renamed (the sniff needs it) and says 'not a kind of file cdp-analysis reads'"),
+         column="column 'start_date'"),
     Case("ep_missing_column", "episodes", "the 'exit_reason' column deleted",
          drop("episodes", "exit_reason"), ("missing column",), column="column 'exit_reason'"),
     Case("ep_text_in_age", "episodes", "age_at_start 'forty' on line 4",
@@ -507,19 +484,14 @@ CASES: list[Case] = [
          edit("episodes", (12, "start_date", "2003-02-30")), ("not a real date",),
          rows="row 12", column="column 'start_date'"),
     # --- indicators.yaml -------------------------------------------------------------------
-    Case("ind_empty_0_bytes", "indicators", "0-byte file", empty, ("empty",),
-         xfail_validate="validate_file answers a 0-byte file itself ('the file is empty (0 "
-         "bytes)') with no fix, where the loaders say what to do"),
+    Case("ind_empty_0_bytes", "indicators", "0-byte file", empty, ("empty",)),
     Case("ind_duplicate_id", "indicators", "measure id 'drug_seizures' given to two measures",
          replace("indicators", ("- id: drug_seizure_amount", "- id: drug_seizures")),
          ("drug_seizures",), rows=f"row {line_of('indicators', '- id: drug_seizure_amount')}",
          column="column 'id'"),
     Case("ind_malformed_yaml", "indicators", "a list left unclosed: objectives: [\"1.1\"",
          replace("indicators", ('objectives: ["1.1"]\n', 'objectives: ["1.1"\n')),
-         ("malformed",), rows=f"rows {line_of('indicators', _OBJ)}, {line_of('indicators', _OBJ) + 1}",
-         xfail_validate="validate cannot recognise malformed YAML by content "
-         "(catalogue._top_keys swallows the YAMLError), so it says 'not a kind of file "
-         "cdp-analysis reads' instead of the loader's 'the YAML is malformed' with the line"),
+         ("malformed",), rows=f"rows {line_of('indicators', _OBJ)}, {line_of('indicators', _OBJ) + 1}"),
     Case("ind_unknown_unit", "indicators", "unit 'people' for county_lines_closed",
          replace("indicators", ("unit: count\n", "unit: people\n")), ("'people'",),
          rows=f"row {line_of('indicators', 'unit: count')}", column="column 'unit'"),
@@ -535,9 +507,7 @@ CASES: list[Case] = [
          "(catalogue._top_keys swallows the UnicodeDecodeError) and says 'not a kind of file "
          "cdp-analysis reads'"),
     # --- targets.yaml ----------------------------------------------------------------------
-    Case("tgt_empty_0_bytes", "targets", "0-byte file", empty, ("empty",),
-         xfail_validate="validate_file answers a 0-byte file itself ('the file is empty (0 "
-         "bytes)') with no fix, where the loaders say what to do"),
+    Case("tgt_empty_0_bytes", "targets", "0-byte file", empty, ("empty",)),
     Case("tgt_unknown_measure", "targets", "a target for measure 'drug_seizurez' (no such id)",
          replace("targets", ("- measure: drug_seizures\n", "- measure: drug_seizurez\n")),
          ("no measure 'drug_seizurez'",),
@@ -546,10 +516,7 @@ CASES: list[Case] = [
     Case("tgt_malformed_yaml", "targets", "a quote left open in a reason",
          replace("targets", ('reason: "Disruption of county lines"',
                              'reason: "Disruption of county lines')), ("malformed",),
-         rows=f"rows {line_of('targets', _REASON) - 2}, {line_of('targets', _REASON) + 1}",
-         xfail_validate="validate cannot recognise malformed YAML by content "
-         "(catalogue._top_keys swallows the YAMLError), so it says 'not a kind of file "
-         "cdp-analysis reads' instead of the loader's 'the YAML is malformed' with the line"),
+         rows=f"rows {line_of('targets', _REASON) - 2}, {line_of('targets', _REASON) + 1}"),
     Case("tgt_end_before_start", "targets", "plan end 2022-03-31 before its start",
          replace("targets", ("end: 2026-03-31", "end: 2022-03-31")), ("not after start",),
          rows=f"row {line_of('targets', 'end: 2026-03-31')}", column="column 'end'"),
@@ -571,59 +538,28 @@ CASES: list[Case] = [
          "the plan loads with no targets at all",
          xfail_validate="validate uses catalogue.load_targets, which accepts the empty list"),
     # --- area lookup -----------------------------------------------------------------------
-    Case("area_empty_0_bytes", "areas", "0-byte file", empty, ("empty",),
-         xfail_load="areas.lookup reads the file with pandas.read_csv unguarded: a 0-byte "
-         "file raises pandas.errors.EmptyDataError, not InputError",
-         xfail_validate="validate_file answers a 0-byte file itself ('the file is empty (0 "
-         "bytes)') with no fix, where the loaders say what to do"),
+    Case("area_empty_0_bytes", "areas", "0-byte file", empty, ("empty",)),
     Case("area_header_only", "areas", "header row, no areas", header_only("areas"),
-         ("no areas",),
-         xfail_load="areas.lookup accepts a lookup with a header and no rows (every area "
-         "code is then unknown later on, far from the cause)",
-         xfail_validate="validate uses areas._read_lookup, which accepts a header-only lookup"),
+         ("no areas",)),
     Case("area_latin1", "areas", "saved as Latin-1 with 'Ynys Môn' as an area name, line 3",
          edit("areas", (3, "area_name", "Ynys Môn"), encoding="latin-1"),
-         ("not UTF-8",), rows="row 3",
-         xfail_load="areas.lookup decodes with pandas.read_csv unguarded: a Latin-1 file "
-         "raises UnicodeDecodeError, not InputError",
-         xfail_validate="validate calls areas._read_lookup, which raises UnicodeDecodeError "
-         "(escapes validate_file's `except CdpError`)"),
-    Case("area_utf16", "areas", "whole file saved as UTF-16", utf16("areas"), ("UTF-16",),
-         xfail_load="areas.lookup decodes with pandas.read_csv unguarded: a UTF-16 file "
-         "raises UnicodeDecodeError, not InputError",
-         xfail_validate="validate cannot recognise a UTF-16 file by content (the sniffs "
-         "read UTF-8) and says 'not a kind of file cdp-analysis reads' instead of the "
-         "loader's 'the file is UTF-16 text'"),
+         ("not UTF-8",), rows="row 3"),
+    Case("area_utf16", "areas", "whole file saved as UTF-16", utf16("areas"), ("UTF-16",)),
     Case("area_truncated", "areas", "file stops a third of the way into line 100",
-         truncate("areas", 100), ("fewer fields",), rows="row 100",
-         xfail_load="areas.lookup reads a row cut short with pandas (missing fields become "
-         "''), so a truncated lookup is reported as 'unknown area type' at that row, never "
-         "as a row with fewer fields than the header (a truncated file), and with no fix",
-         xfail_validate="validate shows areas._read_lookup's 'unknown area type' message"),
+         truncate("areas", 100), ("fewer fields",), rows="row 100"),
     Case("area_missing_column", "areas", "the 'parent_code' column deleted",
-         drop("areas", "parent_code"), ("parent_code",),
-         xfail_validate="validate cannot recognise a lookup with a column missing (the sniff "
-         "needs every column) and says 'not a kind of file cdp-analysis reads'"),
+         drop("areas", "parent_code"), ("parent_code",)),
     Case("area_renamed_column", "areas", "'area_type' renamed 'Area Type'",
-         rename("areas", "area_type", "Area Type"), ("area_type", "'Area Type'"),
-         xfail_load="areas.lookup names the missing column but not the renamed one beside "
-         "it, and gives no fix",
-         xfail_validate="validate cannot recognise a lookup with a renamed key column (the "
-         "sniff needs every column) and says 'not a kind of file cdp-analysis reads'"),
+         rename("areas", "area_type", "Area Type"), ("area_type", "'Area Type'")),
     Case("area_duplicate_code", "areas", "E06000044 (Portsmouth) listed twice",
          repeat("areas", line_of("areas", "E06000044")), ("duplicate area code",),
-         rows=f"rows {line_of('areas', 'E06000044')}, 164", column="column 'area_code'",
-         xfail_load="areas.lookup gives no fix or expected value for a duplicate code",
-         xfail_validate="validate shows areas._read_lookup's message, which has no fix"),
+         rows=f"rows {line_of('areas', 'E06000044')}, 164", column="column 'area_code'"),
     Case("area_unknown_type", "areas", "area_type 'Unitary' on line 5",
          edit("areas", (5, "area_type", "Unitary")), ("unknown area type",), rows="row 5",
          column="column 'area_type'"),
     Case("area_blank_code", "areas", "area_code blank on line 6",
          edit("areas", (6, "area_code", "")), ("empty",), rows="row 6",
-         column="column 'area_code'",
-         xfail_load="areas.lookup accepts a blank area_code (and does not check the "
-         "9-character GSS format)",
-         xfail_validate="validate uses areas._read_lookup, which accepts a blank area_code"),
+         column="column 'area_code'"),
 ]  # fmt: skip
 
 #: Cases by name.
