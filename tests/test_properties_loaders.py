@@ -569,13 +569,6 @@ def test_area_lookup_random_tables(scratch, rows):
     assert not df["area_code"].duplicated().any()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=(UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError),
-    reason="areas.lookup reads the file with pandas.read_csv unguarded: bytes that are not "
-    "UTF-8 raise UnicodeDecodeError (and an unclosed quote a pandas ParserError), not "
-    "CdpError",
-)
 @SETTINGS
 @given(st.binary(max_size=200))
 @example(b"E06000044,Ynys M\xf4n,UTLA,E12000008,South East\n")
