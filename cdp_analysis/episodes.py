@@ -53,8 +53,9 @@ synthetic              optional  marks demo data: when present, every line must 
 Any other column is refused (rename it or remove it): the template is strict so that renamed
 columns are caught and no unexpected identifiers are carried along.
 
-Rules checked on load, besides the values above: dates are real calendar dates and not in the
-future; ``exit_date`` is not before ``start_date``; ``representation_date`` needs an
+Rules checked on load, besides the values above: the file is UTF-8 (not UTF-16) and not empty;
+every row has the header's fields (a row cut short means a truncated file); dates are real
+calendar dates and not in the future; ``exit_date`` is not before ``start_date``; ``representation_date`` needs an
 ``exit_date`` and is not before it; one episode per client per ``start_date``; and a
 successful completion followed in the file by another episode of the same client (starting on
 or after the exit) has a ``representation_date`` on or before that episode's start.
@@ -96,6 +97,7 @@ Counts are raw here; small-number suppression is applied downstream (``disclosur
 
 from __future__ import annotations
 
+import csv
 import difflib
 import io
 from collections.abc import Sequence
@@ -188,6 +190,16 @@ _FIX = (
     "correct the listed lines (in the case system or the extract) and export again; "
     "docs/episodes.md describes every column and allowed value"
 )
+_EMPTY_FIX = (
+    "export the episodes again (a header row, then one row per episode): an empty file usually "
+    "means an export or a copy failed; `cdp-analysis demo-data` writes the bundled demo "
+    "extract (data/demo/episodes_E06000044_demo.csv) again"
+)
+_UTF8_FIX = (
+    "re-save it as UTF-8: in Excel use File > Save As > 'CSV UTF-8 (Comma delimited) (*.csv)'; "
+    "in LibreOffice tick 'Edit filter settings' and choose 'Unicode (UTF-8)'; or export the "
+    "episodes from the case system again as UTF-8"
+)
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 _MAX_VALUES_LISTED = 10
 _DAY_SPAN = np.int64(1 << 32)  # more days than any two dates apart: keys client * span + day
@@ -219,27 +231,35 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
     if not path.is_file():
         raise InputError(path, "the file does not exist", kind=KIND, fix="check the file name")
     data = path.read_bytes()
+    if not data:
+        raise InputError(path, "the file is empty (0 bytes)", kind=KIND, fix=_EMPTY_FIX)
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise InputError(path, "the file is UTF-16 text, not UTF-8", kind=KIND, fix=_UTF8_FIX)
     try:
-        data.decode("utf-8")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise InputError(
             path,
             Problem(
-                f"byte 0x{data[exc.start]:02x} is not UTF-8 text", rows=[line], expected="UTF-8"
+                f"the file is not UTF-8 text: byte 0x{data[exc.start]:02X} cannot be read as "
+                "UTF-8 (the file was probably saved as Windows-1252/Latin-1)",
+                rows=[line],
+                expected="UTF-8",
             ),
             kind=KIND,
-            fix="save the file as UTF-8 (in Excel: Save As > 'CSV UTF-8 (Comma delimited)')",
+            fix=_UTF8_FIX,
         ) from None
-    if not data.removeprefix(b"\xef\xbb\xbf") or data.isspace():
+    if not text.strip():
         raise InputError(
             path,
-            "the file is empty",
+            f"the file is empty: its {len(data)} bytes are blank space, with no header row",
             kind=KIND,
-            fix="export the episodes again: a header row, then one row per episode",
+            fix=_EMPTY_FIX,
         )
     if data.endswith((b"\n\n", b"\n\r\n")):  # blank lines at the very end hold no episode
         data = data.rstrip(b"\r\n") + b"\n"
+        text = text.rstrip("\r\n") + "\n"
     try:
         df = pd.read_csv(
             io.BytesIO(data),
@@ -249,11 +269,17 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
             encoding="utf-8-sig",
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        cut = (
+            ""
+            if data.endswith(b"\n")
+            else " (the file does not end with a line break: it may be truncated)"
+        )
         raise InputError(
             path,
-            f"not a well-formed CSV file ({str(exc).strip()})",
+            f"not a well-formed CSV file ({str(exc).strip()}){cut}",
             kind=KIND,
-            fix="quote any value containing a comma, and give every line the header's columns",
+            fix="quote any value containing a comma, and give every line the header's columns; "
+            "if the file was downloaded or copied, fetch it again",
         ) from None
     n = len(df)
     lines = np.arange(2, n + 2, dtype=np.int64)
@@ -263,7 +289,36 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
         for col in df.columns:
             extra += df[col].str.count("\n").to_numpy(dtype=np.int64)
         lines += np.concatenate([[0], np.cumsum(extra)[:-1]]) if n else extra
+    _check_field_counts(path, text, len(df.columns), lines)
     return df, lines
+
+
+def _check_field_counts(path: Path, text: str, width: int, lines: np.ndarray) -> None:
+    """Refuse rows with fewer fields than the header: pandas pads them with blanks, so a row
+    cut short (a truncated file) would otherwise be read as blank values. Fields are counted
+    by the csv module (in C); a blank line (no fields) is left to the blank-line rule."""
+    fields = np.fromiter(map(len, csv.reader(io.StringIO(text, newline=""))), dtype=np.int64)
+    rows = fields[1:]
+    if len(rows) != len(lines):  # pandas and the csv module disagree on where rows end
+        raise InputError(
+            path,
+            "not a well-formed CSV file: rows could not be told apart (check the quotes)",
+            kind=KIND,
+            fix="quote any value containing a comma, a quote or a line break",
+        )
+    short = (rows > 0) & (rows < width)
+    if short.any():
+        raise InputError(
+            path,
+            Problem(
+                "row has fewer fields than the header (it is cut short: the file may be truncated)",
+                rows=lines[short].tolist(),
+                expected=f"{width} comma-separated fields, as many as the header on line 1",
+            ),
+            kind=KIND,
+            fix="if the file was downloaded or copied, fetch it again (it may be truncated); "
+            "otherwise give every line the header's columns, quoting values that contain commas",
+        )
 
 
 def validate_episodes(
@@ -456,7 +511,12 @@ def _check_columns(raw: pd.DataFrame, file: str | Path | None) -> None:
         elif col == "age_at_start":
             hint = " (or give date_of_birth to derive it)"
         problems.append(
-            Problem(f"missing column{hint}", column=col, expected=", ".join(REQUIRED_COLUMNS))
+            Problem(
+                f"missing column{hint}",
+                rows=[1],
+                column=col,
+                expected=", ".join(REQUIRED_COLUMNS),
+            )
         )
     for col in unknown:
         near = difflib.get_close_matches(col.lower(), REQUIRED_COLUMNS + OPTIONAL_COLUMNS, 1, 0.6)
@@ -464,6 +524,7 @@ def _check_columns(raw: pd.DataFrame, file: str | Path | None) -> None:
         problems.append(
             Problem(
                 f"column not in the episodes template{hint}",
+                rows=[1],
                 column=col,
                 expected="only the columns in docs/episodes.md",
             )

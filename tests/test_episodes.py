@@ -378,7 +378,38 @@ def test_missing_file(tmp_path):
 def test_empty_file(tmp_path):
     path = tmp_path / "empty.csv"
     path.write_text("", encoding="utf-8")
-    assert "empty" in _only(_error(path)).message
+    err = _error(path)
+    assert _only(err).message == "the file is empty (0 bytes)"
+    assert "Fix: export the episodes again" in str(err)
+    path.write_bytes(b"\xef\xbb\xbf\r\n")  # a byte-order mark and a line break
+    assert "the file is empty: its 5 bytes are blank space" in _only(_error(path)).message
+
+
+def test_row_cut_short_is_a_truncated_file(tmp_path):
+    rows = [row("A", "2024-05-01"), row("B", "2024-05-01"), row("C", "2024-05-01")]
+    path = tmp_path / "cut.csv"
+    text = HEADER + "\n" + "\n".join(rows)
+    path.write_text(text[: text.index(",opiate", text.index("C,"))], encoding="utf-8")
+    err = _error(path)
+    p = _only(err)
+    assert p.rows == [4] and p.message.startswith("row has fewer fields than the header")
+    assert "the file may be truncated" in p.message and p.expected.startswith("10 comma-separated")
+    assert "fetch it again" in str(err)
+
+
+def test_row_cut_short_inside_quotes_names_a_truncated_file(tmp_path):
+    header = HEADER + ",notes"
+    path = tmp_path / "cut.csv"
+    path.write_text(header + "\n" + row("A", "2024-05-01") + ',"met at the', encoding="utf-8")
+    assert "it may be truncated" in _only(_error(path)).message
+
+
+def test_utf16_file(tmp_path):
+    path = tmp_path / "utf16.csv"
+    path.write_bytes((HEADER + "\n" + row("A", "2024-05-01") + "\n").encode("utf-16"))
+    err = _error(path)
+    assert _only(err).message == "the file is UTF-16 text, not UTF-8"
+    assert "'CSV UTF-8 (Comma delimited) (*.csv)'" in str(err)
 
 
 def test_header_only(tmp_path):
@@ -391,7 +422,8 @@ def test_wrong_encoding(tmp_path):
     path.write_bytes(text.encode("latin-1"))
     err = _error(path)
     p = _only(err)
-    assert p.rows == [3] and "UTF-8" in str(err)
+    assert p.rows == [3] and "byte 0xEB cannot be read as UTF-8" in p.message
+    assert "re-save it as UTF-8" in str(err)
 
 
 def test_utf8_with_bom_is_fine(tmp_path):
@@ -405,14 +437,15 @@ def test_renamed_column(tmp_path):
     err = _error(write(tmp_path, [row("A", "2024-05-01")], header))
     missing = [p for p in err.problems if p.column == "substance_group"]
     assert missing and "rename 'Substance group'" in missing[0].message
-    assert any(p.column == "Substance group" for p in err.problems)
+    assert missing[0].rows == [1]  # the header line
+    assert any(p.column == "Substance group" and p.rows == [1] for p in err.problems)
 
 
 def test_missing_column(tmp_path):
     header = HEADER.replace(",representation_date", "")
     rows = [",".join(row("A", "2024-05-01").split(",")[:-1])]
     p = _only(_error(write(tmp_path, rows, header)), "representation_date")
-    assert "missing" in p.message
+    assert "missing" in p.message and p.rows == [1]
 
 
 def test_unknown_column(tmp_path):
