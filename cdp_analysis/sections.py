@@ -20,7 +20,7 @@ from . import display as show
 from . import figures, stats
 from .figures import TargetLine, palette
 from .report_data import Report
-from .tidy import ENGLAND_CODE, UTLA
+from .tidy import ENGLAND_CODE, SYNTHETIC, UTLA
 
 #: Words for each target status, as readers see them.
 STATUS_WORDS = {
@@ -101,8 +101,9 @@ def headline_text(report: Report, measure_id: str) -> str:
         else ""
     )
     sentences = [f"{m.short_name}: {row['value_display']}{interval} in {row['period_label']}."]
-    if isinstance(row["value_note"], str) and row["value_note"]:
-        sentences.append(f"Note: {row['value_note']}.")
+    note = row["value_note"] if isinstance(row["value_note"], str) else ""
+    if note and note.strip().lower() != SYNTHETIC:  # the page's banner already says that
+        sentences.append(f"Note: {note}.")
     vs = row["vs_england"]
     if vs in {"Better", "Worse", "Similar", "Higher", "Lower"}:
         eng = row["england_display"]
