@@ -103,6 +103,15 @@ _UTF8_FIX = (
 )
 
 
+_TEMPLATE_NAME = "data/templates/local_measures_template.csv"
+_EMPTY_FIX = (
+    "restore the file from the copy the partners sent (an empty file usually means a failed save "
+    f"or copy), or start again from {_TEMPLATE_NAME}: its header row, then one row per "
+    "measure x area x period; `cdp-analysis demo-data` writes the bundled demo file "
+    "(data/demo/local_measures_E06000044_demo.csv) again"
+)
+
+
 def template_path(data_dir: str | Path | None = None) -> Path:
     """The bundled template, ``data/templates/local_measures_template.csv``."""
     base = Path(data_dir) if data_dir is not None else default_data_dir()
@@ -160,8 +169,15 @@ def read_local_measures(
 def _parse(path: Path) -> pd.DataFrame:
     """The CSV as text columns plus ``line`` (the CSV line each row starts on)."""
     if not path.is_file():
-        raise InputError(path, "the file does not exist", kind=KIND)
+        raise InputError(
+            path,
+            "the file does not exist",
+            kind=KIND,
+            fix="check the file name; a new file starts from " + _TEMPLATE_NAME,
+        )
     raw = path.read_bytes()
+    if not raw:
+        raise InputError(path, "the file is empty (0 bytes)", kind=KIND, fix=_EMPTY_FIX)
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise InputError(path, "the file is UTF-16 text, not UTF-8", kind=KIND, fix=_UTF8_FIX)
     try:
@@ -181,7 +197,10 @@ def _parse(path: Path) -> pd.DataFrame:
         ) from None
     if not text.strip():
         raise InputError(
-            path, "the file is empty", kind=KIND, fix="start from the template's header row"
+            path,
+            f"the file is empty: its {len(raw)} bytes are blank space, with no header row",
+            kind=KIND,
+            fix=_EMPTY_FIX,
         )
 
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -214,7 +233,17 @@ def _parse(path: Path) -> pd.DataFrame:
             fix="check for stray or missing commas; quote text that contains commas",
         )
     if not rows:
-        raise InputError(path, "the file has a header but no data rows", kind=KIND)
+        raise InputError(
+            path,
+            Problem(
+                "the file has a header but no data rows",
+                expected="one row per measure x area x period after the header",
+            ),
+            kind=KIND,
+            fix="add one row per measure x area x period under the header, as in "
+            f"{_TEMPLATE_NAME} (docs/local_measures.md lists the measures); or, if the rows "
+            "were lost, restore the file from the copy the partners sent",
+        )
     df = pd.DataFrame(rows, columns=header, dtype=str)
     df = df.apply(lambda s: s.str.strip())
     df["line"] = lines

@@ -234,10 +234,20 @@ def test_all_problems_at_once(tmp_path):
 def test_empty_file_and_header_only(tmp_path):
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
-    with pytest.raises(InputError, match="empty"):
+    with pytest.raises(InputError) as info:
         _read(empty)
-    with pytest.raises(InputError, match="no data rows"):
+    assert [p.message for p in info.value.problems] == ["the file is empty (0 bytes)"]
+    assert "Fix: restore the file from the copy the partners sent" in str(info.value)
+    assert "data/templates/local_measures_template.csv" in str(info.value)
+    empty.write_bytes(b"\r\n\r\n")
+    (p,) = _problems(empty)
+    assert p.message == "the file is empty: its 4 bytes are blank space, with no header row"
+    with pytest.raises(InputError) as info:
         _read(_csv(tmp_path))
+    (p,) = info.value.problems
+    assert p.message == "the file has a header but no data rows"
+    assert p.expected == "one row per measure x area x period after the header"
+    assert "Fix: add one row per measure x area x period under the header" in str(info.value)
 
 
 def test_wrong_encoding(tmp_path):
