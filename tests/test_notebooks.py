@@ -64,3 +64,34 @@ def test_notebooks_are_thin(path):
         )
         assert "plt." not in cell.source and "import pandas" not in cell.source
         assert len(cell.source.splitlines()) <= 10
+
+
+def test_pre_commit_nbstripout_keeps_what_papermill_needs(tmp_path):
+    """Run nbstripout with the arguments of .pre-commit-config.yaml on copies of the
+    notebooks with outputs: outputs go; the kernelspec, the `parameters` tag and cell ids
+    stay (common nbstripout settings strip them, and papermill then refuses to run)."""
+    import shutil
+    import subprocess
+    import sys
+
+    import yaml
+
+    exe = shutil.which("nbstripout") or str(Path(sys.executable).parent / "nbstripout")
+    if not Path(exe).exists():
+        pytest.skip("nbstripout not installed (pip install -e '.[dev]')")
+    config = yaml.safe_load((NOTEBOOKS[0].parent.parent / ".pre-commit-config.yaml").read_text())
+    hook = next(h for repo in config["repos"] for h in repo["hooks"] if h["id"] == "nbstripout")
+    for src in NOTEBOOKS:
+        nb = nbformat.read(src, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                cell.outputs = [nbformat.v4.new_output("stream", text="out\n")]
+                cell.execution_count = 1
+        dest = tmp_path / src.name
+        nbformat.write(nb, dest)
+        subprocess.run([exe, *hook.get("args", []), str(dest)], check=True)
+        stripped = nbformat.read(dest, as_version=4)
+        assert stripped.metadata["kernelspec"]["name"] == "python3"
+        assert "parameters" in stripped.cells[0].metadata.get("tags", [])
+        assert [c.id for c in stripped.cells] == [c.id for c in nb.cells]
+        assert all(not c.get("outputs") for c in stripped.cells if c.cell_type == "code")
