@@ -281,6 +281,9 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
+_UTF8_FIX = "re-save the file as UTF-8 (in a text editor: Save As, with the encoding 'UTF-8')"
+
+
 def _read_yaml(path: Path, kind: str) -> Any:
     """Parse a YAML file with line numbers; InputError when missing, empty or malformed."""
     if not path.is_file():
@@ -288,17 +291,38 @@ def _read_yaml(path: Path, kind: str) -> Any:
             path, "the file does not exist", kind=kind, fix=f"restore data/{path.name}"
         )
     raw = path.read_bytes()
+    restore = (
+        f"restore data/{path.name} from the project (git, or the release it came from): an "
+        "empty file usually means a failed save or copy"
+    )
+    if not raw:
+        raise InputError(path, "the file is empty (0 bytes)", kind=kind, fix=restore)
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise InputError(path, "the file is UTF-16 text, not UTF-8", kind=kind, fix=_UTF8_FIX)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        char = len(raw[line_start : exc.start].decode("utf-8-sig")) + 1  # valid up to the byte
         raise InputError(
             path,
-            f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})",
+            Problem(
+                f"the file is not UTF-8 text: byte 0x{raw[exc.start]:02X} (character {char} of "
+                "the line) cannot be read as UTF-8 (the file was probably saved as "
+                "Windows-1252/Latin-1)",
+                rows=[raw.count(b"\n", 0, exc.start) + 1],
+                expected="UTF-8 text",
+            ),
             kind=kind,
-            fix="save the file as UTF-8",
+            fix=_UTF8_FIX,
         ) from None
     if not text.strip():
-        raise InputError(path, "the file is empty", kind=kind, fix=f"restore data/{path.name}")
+        raise InputError(
+            path,
+            f"the file is empty: its {len(raw)} bytes are blank space",
+            kind=kind,
+            fix=restore,
+        )
     try:
         data = yaml.load(text, Loader=_LineLoader)  # a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
@@ -813,9 +837,18 @@ def _read_plan(p: _Map, i: int, catalogue: Catalogue, probs: _Problems) -> Plan 
 def _read_targets(
     raw: Any, plan: _Map, where: str, catalogue: Catalogue, probs: _Problems
 ) -> list[Target]:
-    if raw is None:
+    if "targets" not in plan:  # reported as a missing key
         return []
-    if not isinstance(raw, _Seq) or not raw:
+    if raw is None or (isinstance(raw, _Seq) and not raw):  # 'targets:' left empty, or []
+        probs.add(
+            f"{where} has no targets: every measure needs one ('targets' must be a list with "
+            "one target per measure); see the header of targets.yaml",
+            _line(plan, "targets"),
+            "targets",
+            "one entry per measure in indicators.yaml (type none when the plan sets no change)",
+        )
+        return []
+    if not isinstance(raw, _Seq):
         probs.add(
             f"{where}: 'targets' must be a list",
             _line(plan, "targets"),

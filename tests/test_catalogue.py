@@ -298,11 +298,45 @@ def test_malformed_yaml_names_the_line(tmp_path):
     assert err.problems[0].rows and 21 <= err.problems[0].rows[0] <= 23
 
 
-@pytest.mark.parametrize("text", ["", "   \n\n", "# only a comment\n"])
-def test_empty_file(tmp_path, text):
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "the file is empty (0 bytes)"),
+        ("   \n\n", "the file is empty: its 5 bytes are blank space"),
+        ("# only a comment\n", "the file holds only comments"),
+    ],
+)
+def test_empty_file(tmp_path, text, message):
     ind, _ = _write(tmp_path, text)
     err = _error(load_indicators, ind)
-    assert "empty" in str(err) or "only comments" in str(err)
+    assert [p.message for p in err.problems] == [message]
+    if text.isspace() or not text:
+        assert "Fix: restore data/indicators.yaml from the project" in str(err)
+
+
+def test_file_not_utf8_names_the_line_and_character(tmp_path):
+    ind = tmp_path / "indicators.yaml"
+    latin1 = SMALL_INDICATORS.replace("name: Second measure", "name: Défense measure")
+    ind.write_bytes(latin1.encode("latin-1"))
+    err = _error(load_indicators, ind)
+    (p,) = err.problems
+    assert p.rows == [21]  # '    name: Défense measure': 4 spaces, 'name: D', then 'é' (12th)
+    assert p.message.startswith("the file is not UTF-8 text: byte 0xE9 (character 12 of the line)")
+    assert "Fix: re-save the file as UTF-8" in str(err)
+    ind.write_bytes(SMALL_INDICATORS.encode("utf-16"))
+    (p,) = _error(load_indicators, ind).problems
+    assert p.message == "the file is UTF-16 text, not UTF-8"
+
+
+@pytest.mark.parametrize("empty", ["    targets:\n", "    targets: []\n"])
+def test_plan_with_no_targets(tmp_path, empty):
+    text = SMALL_TARGETS[: SMALL_TARGETS.index("    targets:")] + empty
+    _, tgt = _write(tmp_path, targets=text)
+    err = _error(load_targets, tgt)
+    (p,) = err.problems
+    assert p.rows == [8] and p.column == "targets"
+    assert p.message.startswith("plan 'test-plan' has no targets: every measure needs one")
+    assert "see the header of targets.yaml" in p.message
 
 
 def test_missing_file(tmp_path):
