@@ -345,7 +345,7 @@ def _decode(raw: bytes | str, file: Path | None, kind: str) -> str:
     if not text.strip():
         raise InputError(
             file,
-            "the file is empty",
+            "the file is empty" + (" (0 bytes)" if not text else " (only blank space)"),
             kind=kind,
             fix="download the data again; an empty file usually means a failed download",
         )

@@ -404,12 +404,6 @@ def test_ons_random_cells(scratch, ons_base, changes):
     assert (df["period_start"] <= df["period_end"]).all()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ons.load_workbook does not check that the 95% limits bracket the rate: a lower "
-    "limit of 99 beside a rate of 7.9 loads (every row of the 2021 edition has "
-    "lower <= rate <= upper, so the check would cost nothing on published data)",
-)
 def test_ons_limits_must_bracket_the_rate(scratch, ons_base):
     """Table 3, England (sheet row 7), 2019-21: rate 7.9 (column F), lower limit 7.8 (H)."""
     assert ons_base["Table 3"].cell(7, 6).value == 7.9

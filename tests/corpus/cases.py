@@ -370,21 +370,14 @@ CASES: list[Case] = [
          rows="row 4", column="column 'E'"),
     Case("ons_future_year", "ons", "Table 1 year header 2021 changed to 2098",
          workbook(_set("Table 1", "E4", 2098)), ("sheet 'Table 1'", "2098"), rows="row 4",
-         column="column 'E'",
-         xfail_load="ons.load_workbook accepts a year in the future (2098) in an annual "
-         "table's header: _year_label takes any year 1900-2200 and no period is checked "
-         "against today",
-         xfail_validate="validate uses ons.load_workbook, which accepts future years"),
+         column="column 'E'"),
     Case("ons_truncated", "ons", "the workbook's bytes cut in half (a broken download)",
          lambda: base_ons()[: len(base_ons()) // 2], ("not a readable Excel workbook",)),
     Case("ons_empty_0_bytes", "ons", "0-byte .xlsx file", empty, ("empty",)),
     # --- local measures CSV ----------------------------------------------------------------
     Case("lm_empty_0_bytes", "local", "0-byte file", empty, ("empty",)),
     Case("lm_header_only", "local", "header row, no data rows", header_only("local"),
-         ("no data rows",),
-         xfail_load="local_measures says 'the file has a header but no data rows' with no fix "
-         "or expected value",
-         xfail_validate="validate shows local_measures' message, which has no fix"),
+         ("no data rows",)),
     Case("lm_truncated", "local", "file stops a third of the way into line 150",
          truncate("local", 150), ("different number of fields",), rows="row 150"),
     Case("lm_latin1", "local", "saved as Latin-1 with '£' in source on line 4",
@@ -432,22 +425,12 @@ CASES: list[Case] = [
     Case("ep_header_only", "episodes", "header row, no episodes", header_only("episodes"),
          ("no episodes",)),
     Case("ep_truncated", "episodes", "file stops a third of the way into line 150",
-         truncate("episodes", 150), ("fields", "truncated"), rows="row 150",
-         xfail_load="episodes.load_episodes reads a row cut short (a truncated download) "
-         "with its missing fields as blanks (pandas pads them), so the message is about "
-         "blank values, never that the row has fewer fields than the header",
-         xfail_validate="validate shows load_episodes' message about blanks (see the loader)"),
+         truncate("episodes", 150), ("fields", "truncated"), rows="row 150"),
     Case("ep_latin1", "episodes", "saved as Latin-1 with 'café' in notes on line 6",
          edit("episodes", (6, "notes", "met at café"), encoding="latin-1"),
          ("not UTF-8",), rows="row 6"),
     Case("ep_utf16", "episodes", "whole file saved as UTF-16", utf16("episodes"),
-         ("UTF-16",),
-         xfail_load="episodes.load_episodes on a UTF-16 file says 'byte 0xff is not UTF-8 "
-         "text' at row 1 and never that the file is UTF-16 (fingertips and local_measures "
-         "say so)",
-         xfail_validate="validate cannot recognise a UTF-16 file by content (the sniffs "
-         "read UTF-8) and says 'not a kind of file cdp-analysis reads' instead of the "
-         "loader's 'the file is UTF-16 text'"),
+         ("UTF-16",)),
     Case("ep_renamed_column", "episodes", "'start_date' renamed 'Start Date'",
          rename("episodes", "start_date", "Start Date"), ("rename 'Start Date'",),
          column="column 'start_date'"),
@@ -500,12 +483,7 @@ CASES: list[Case] = [
     Case("ind_latin1", "indicators", "saved as Latin-1 with 'Défense' in a measure name",
          replace("indicators", ("name: Number of county lines closed",
                                 "name: Défense county lines closed"), encoding="latin-1"),
-         ("not UTF-8",), rows=f"row {line_of('indicators', 'name: Number of county lines')}",
-         xfail_load="catalogue._read_yaml names the byte offset of the bad byte ('at byte "
-         "N') but not its line, which the CSV loaders give",
-         xfail_validate="validate cannot recognise a YAML file that is not UTF-8 "
-         "(catalogue._top_keys swallows the UnicodeDecodeError) and says 'not a kind of file "
-         "cdp-analysis reads'"),
+         ("not UTF-8",), rows=f"row {line_of('indicators', 'name: Number of county lines')}"),
     # --- targets.yaml ----------------------------------------------------------------------
     Case("tgt_empty_0_bytes", "targets", "0-byte file", empty, ("empty",)),
     Case("tgt_unknown_measure", "targets", "a target for measure 'drug_seizurez' (no such id)",
@@ -532,11 +510,7 @@ CASES: list[Case] = [
          column="column 'value'"),
     Case("tgt_targets_null", "targets", "the plan's target list deleted, 'targets:' left empty",
          keep_until("targets", "    targets:\n"), ("'targets' must be a list",),
-         rows=f"row {line_of('targets', '    targets:')}", column="column 'targets'",
-         xfail_load="catalogue.load_targets accepts a plan whose 'targets:' is empty (YAML "
-         "null): _read_targets returns [] before the 'no target for measure ...' check, so "
-         "the plan loads with no targets at all",
-         xfail_validate="validate uses catalogue.load_targets, which accepts the empty list"),
+         rows=f"row {line_of('targets', '    targets:')}", column="column 'targets'"),
     # --- area lookup -----------------------------------------------------------------------
     Case("area_empty_0_bytes", "areas", "0-byte file", empty, ("empty",)),
     Case("area_header_only", "areas", "header row, no areas", header_only("areas"),
