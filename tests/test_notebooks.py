@@ -95,3 +95,12 @@ def test_pre_commit_nbstripout_keeps_what_papermill_needs(tmp_path):
         assert "parameters" in stripped.cells[0].metadata.get("tags", [])
         assert [c.id for c in stripped.cells] == [c.id for c in nb.cells]
         assert all(not c.get("outputs") for c in stripped.cells if c.cell_type == "code")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_papermill_reads_every_parameter(path):
+    """papermill must parse each parameter line (a comment holding quotes or '=' defeats
+    it, and it then warns "Passed unknown parameter" on every run)."""
+    import papermill
+
+    assert set(papermill.inspect_notebook(str(path))) == PARAMETERS
