@@ -18,6 +18,7 @@ import pandas as pd
 
 from .errors import CdpError, InputError, Problem
 from .paths import default_data_dir
+from .text_files import decode_utf8
 from .tidy import ENGLAND, ENGLAND_CODE, REGION, UTLA
 
 LOOKUP_COLUMNS = ["area_code", "area_name", "area_type", "parent_code", "parent_name"]
@@ -31,32 +32,13 @@ FIX = (
 _CODE_RE = r"^[EWSNK]\d{8}$"
 
 
-def _decode(raw: bytes, path: Path) -> str:
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(
-            path, "the file is UTF-16 text, not UTF-8", kind=KIND,
-            fix="save it again as 'CSV UTF-8 (comma delimited)'",
-        )  # fmt: skip
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        raise InputError(
-            path,
-            Problem(f"byte 0x{raw[err.start]:02X} is not UTF-8", rows=[line]),
-            kind=KIND, fix="save it again as 'CSV UTF-8 (comma delimited)'",
-        ) from None  # fmt: skip
-
-
 @cache
 def _read_lookup(path: Path) -> pd.DataFrame:
     """Read and check the area lookup; InputError naming rows, column and fix otherwise."""
     if not path.is_file():
         raise InputError(path, "the area lookup is missing", kind=KIND, fix=FIX)
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise InputError(path, "the file is empty (0 bytes)", kind=KIND, fix=FIX)
-    rows = list(csv.reader(io.StringIO(_decode(raw, path))))
+    text = decode_utf8(path.read_bytes(), path, KIND, empty_fix=FIX)
+    rows = list(csv.reader(io.StringIO(text)))
     header = [h.strip() for h in rows[0]]
     missing = [c for c in LOOKUP_COLUMNS if c not in header]
     if missing:

@@ -110,6 +110,7 @@ import pandas as pd
 from . import areas, tidy
 from .errors import InputError, Problem
 from .periods import Quarter, quarter_range
+from .text_files import decode_utf8
 
 KIND = "record-level treatment episodes"
 
@@ -231,32 +232,7 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
     if not path.is_file():
         raise InputError(path, "the file does not exist", kind=KIND, fix="check the file name")
     data = path.read_bytes()
-    if not data:
-        raise InputError(path, "the file is empty (0 bytes)", kind=KIND, fix=_EMPTY_FIX)
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise InputError(path, "the file is UTF-16 text, not UTF-8", kind=KIND, fix=_UTF8_FIX)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError(
-            path,
-            Problem(
-                f"the file is not UTF-8 text: byte 0x{data[exc.start]:02X} cannot be read as "
-                "UTF-8 (the file was probably saved as Windows-1252/Latin-1)",
-                rows=[line],
-                expected="UTF-8",
-            ),
-            kind=KIND,
-            fix=_UTF8_FIX,
-        ) from None
-    if not text.strip():
-        raise InputError(
-            path,
-            f"the file is empty: its {len(data)} bytes are blank space, with no header row",
-            kind=KIND,
-            fix=_EMPTY_FIX,
-        )
+    text = decode_utf8(data, path, KIND, empty_fix=_EMPTY_FIX, utf8_fix=_UTF8_FIX)
     if data.endswith((b"\n\n", b"\n\r\n")):  # blank lines at the very end hold no episode
         data = data.rstrip(b"\r\n") + b"\n"
         text = text.rstrip("\r\n") + "\n"

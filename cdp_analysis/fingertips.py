@@ -73,6 +73,7 @@ import pandas as pd
 from . import areas, tidy
 from .errors import InputError, Problem
 from .periods import parse_period
+from .text_files import decode_utf8
 
 KIND = "Fingertips CSV export"
 COMPILED_KIND = "compiled Fingertips extract"
@@ -322,34 +323,10 @@ def _load(src, name: str | None) -> tuple[bytes | str, Path | None, str]:
 
 
 def _decode(raw: bytes | str, file: Path | None, kind: str) -> str:
-    if isinstance(raw, str):
-        text = raw.removeprefix("\ufeff")
-    else:
-        if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-            raise InputError(file, "the file is UTF-16 text, not UTF-8", kind=kind, fix=_UTF8_FIX)
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = raw.count(b"\n", 0, exc.start) + 1
-            byte = raw[exc.start : exc.start + 1].hex().upper()
-            raise InputError(
-                file,
-                Problem(
-                    f"the file is not UTF-8 text: byte 0x{byte} cannot be read as UTF-8 "
-                    "(the file was probably saved as Windows-1252/Latin-1)",
-                    rows=[line],
-                ),
-                kind=kind,
-                fix=_UTF8_FIX,
-            ) from None
-    if not text.strip():
-        raise InputError(
-            file,
-            "the file is empty" + (" (0 bytes)" if not text else " (only blank space)"),
-            kind=kind,
-            fix="download the data again; an empty file usually means a failed download",
-        )
-    return text
+    return decode_utf8(
+        raw, file, kind, utf8_fix=_UTF8_FIX,
+        empty_fix="download the data again; an empty file usually means a failed download",
+    )  # fmt: skip
 
 
 def _parse(text: str, file: Path | None, kind: str) -> pd.DataFrame:

@@ -69,6 +69,7 @@ from .catalogue import INDICATORS_FILE, Catalogue, load_indicators
 from .errors import InputError, Problem
 from .paths import default_data_dir
 from .periods import Quarter, financial_year
+from .text_files import decode_utf8
 
 KIND = "local measures CSV"
 
@@ -175,33 +176,7 @@ def _parse(path: Path) -> pd.DataFrame:
             kind=KIND,
             fix="check the file name; a new file starts from " + _TEMPLATE_NAME,
         )
-    raw = path.read_bytes()
-    if not raw:
-        raise InputError(path, "the file is empty (0 bytes)", kind=KIND, fix=_EMPTY_FIX)
-    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise InputError(path, "the file is UTF-16 text, not UTF-8", kind=KIND, fix=_UTF8_FIX)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        byte = raw[exc.start : exc.start + 1].hex().upper()
-        raise InputError(
-            path,
-            Problem(
-                f"the file is not UTF-8 text: byte 0x{byte} cannot be read as UTF-8 (probably "
-                "saved as Windows-1252/Latin-1)",
-                rows=[line],
-            ),
-            kind=KIND,
-            fix=_UTF8_FIX,
-        ) from None
-    if not text.strip():
-        raise InputError(
-            path,
-            f"the file is empty: its {len(raw)} bytes are blank space, with no header row",
-            kind=KIND,
-            fix=_EMPTY_FIX,
-        )
+    text = decode_utf8(path.read_bytes(), path, KIND, empty_fix=_EMPTY_FIX, utf8_fix=_UTF8_FIX)
 
     reader = csv.reader(io.StringIO(text, newline=""))
     rows, lines, short = [], [], []

@@ -241,7 +241,7 @@ def test_empty_file_and_header_only(tmp_path):
     assert "data/templates/local_measures_template.csv" in str(info.value)
     empty.write_bytes(b"\r\n\r\n")
     (p,) = _problems(empty)
-    assert p.message == "the file is empty: its 4 bytes are blank space, with no header row"
+    assert p.message == "the file is empty (only blank space, no header row)"
     with pytest.raises(InputError) as info:
         _read(_csv(tmp_path))
     (p,) = info.value.problems
