@@ -121,9 +121,32 @@ def headline_text(report: Report, measure_id: str) -> str:
     trend = row["trend"]
     if isinstance(trend, str) and trend and trend != "Cannot be calculated":
         sentences.append(f"Recent trend (last five periods): {trend.lower()}.")
+    long_run = long_run_text(report, measure_id)
+    if long_run:
+        sentences.append(long_run)
     status = STATUS_WORDS.get(row["target_status"], str(row["target_status"]))
     sentences.append(f"Target: {status.lower()}. {row['reason']}")
     return " ".join(sentences)
+
+
+def long_run_text(report: Report, measure_id: str) -> str:
+    """The whole series' trend from the GLM (non-overlapping periods), in words, or ""."""
+    t = report.assessment.trend_models
+    rows = t[(t["measure_id"] == measure_id) & (t["status"] == "fitted")]
+    if rows.empty or rows["n_points"].iloc[0] < 3:
+        return ""
+    r = rows.iloc[0]
+    ratio, lo, hi = r["ratio_per_year"], r["ratio_lower"], r["ratio_upper"]
+    if not all(np.isfinite([ratio, lo, hi])):
+        return ""
+    what = "odds" if r["ratio_name"] == "odds ratio" else "rate"
+    span = f"{r['first_period']} to {r['last_period']}, {int(r['n_points'])} periods"
+    detail = f"{r['ratio_name']} {ratio:.2f} a year, 95% confidence interval {lo:.2f}–{hi:.2f}"
+    if lo > 1 or hi < 1:
+        direction = "rising" if ratio > 1 else "falling"
+        pct = abs(ratio - 1) * 100
+        return f"Long-run trend ({span}): {direction}, the {what} by about {pct:.0f}% a year ({detail})."
+    return f"Long-run trend ({span}): no significant change ({detail})."
 
 
 def status_badge_html(report: Report, measure_id: str) -> str:

@@ -103,3 +103,11 @@ def test_changes_since_last_quarter_are_real_changes(portsmouth):
 def test_text_from_data_is_escaped():
     assert sections.esc("<script>") == "&lt;script&gt;"
     assert sections.esc(float("nan")) == ""
+
+
+def test_long_run_trend_in_words(portsmouth):
+    text = sections.long_run_text(portsmouth, "deaths_drug_misuse")
+    # the ONS 3-year rates rose from 5.8 (2001-03) to 7.7 (2019-21): a significant rise
+    assert text.startswith("Long-run trend (2001-03 to 2019-21, 7 periods): rising")
+    assert "rate ratio 1.04 a year" in text
+    assert sections.long_run_text(portsmouth, "no_such_measure") == ""
