@@ -55,9 +55,10 @@ REAL_DATA = Path(__file__).resolve().parent.parent / "data"
 
 def make_data(folder: Path) -> Path:
     """A small data folder: the real plan files and area lookup (the run's pre-flight checks
-    them), one real source file (local measures), and files that are not inputs."""
+    them), one real source file (local measures), and files that are not inputs (a text
+    note, a hidden file, the cache)."""
     (folder / "fingertips").mkdir(parents=True)
-    (folder / "fingertips" / "completions.csv").write_bytes(b"a,b\n1,2\n")
+    (folder / "fingertips" / "NOTES.txt").write_bytes(b"a,b\n1,2\n")
     for rel in ("indicators.yaml", "targets.yaml", "lookups/areas.csv",
                 "demo/local_measures_E06000044_demo.csv"):  # fmt: skip
         (folder / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -136,11 +137,11 @@ def test_manifest_records_parameters_hashes_and_timings(good, data_dir):
     assert p["targets_file"] == str((data_dir / "targets.yaml").resolve())
     files = m["inputs"]["files"]
     assert sorted(files) == [  # .hidden and cache/ skipped
-        "demo/local_measures_E06000044_demo.csv", "fingertips/completions.csv",
+        "demo/local_measures_E06000044_demo.csv", "fingertips/NOTES.txt",
         "indicators.yaml", "lookups/areas.csv", "targets.yaml",
     ]  # fmt: skip
     # SHA-256 of the bytes make_data writes, typed in (sha256sum of the same bytes)
-    assert files["fingertips/completions.csv"]["sha256"] == (
+    assert files["fingertips/NOTES.txt"]["sha256"] == (
         "492d5ea496056f1a6a6592241032fab764c321596317930b4fa0e1e8bc3b7470"
     )
     targets = (data_dir / "targets.yaml").read_bytes()
@@ -283,10 +284,10 @@ def test_verify_detects_changed_missing_and_added_inputs(good, data_dir, tmp_pat
     assert code == 0 and "Inputs match" in out
     copy = tmp_path / "data"
     shutil.copytree(data_dir, copy)
-    (copy / "fingertips" / "completions.csv").write_bytes(b"a,b\n1,3\n")
+    (copy / "fingertips" / "NOTES.txt").write_bytes(b"a,b\n1,3\n")
     code, out, _ = cli_run("verify", str(good["pack"]), "--data", str(copy))
     assert code == 1
-    assert f"changed: {copy / 'fingertips' / 'completions.csv'}" in out
+    assert f"changed: {copy / 'fingertips' / 'NOTES.txt'}" in out
     assert "targets" not in out
     (copy / "targets.yaml").unlink()
     (copy / "fingertips" / "new.csv").write_bytes(b"x\n")
@@ -574,8 +575,10 @@ def test_latest_quarter_comes_from_the_indicator_table(tmp_path, monkeypatch):
     monkeypatch.setattr(
         indicator_table, "latest_quarter", lambda d: seen.append(d) or Quarter(2024, 3)
     )
-    assert resolve_quarter("latest", tmp_path) == Quarter(2024, 3) and seen == [tmp_path]
-    assert resolve_quarter("2025-26Q1", tmp_path) == Quarter(2025, 1)
+    assert resolve_quarter("latest", tmp_path) == Quarter(2024, 3) and tmp_path in seen
+    assert resolve_quarter("2024-25Q2", tmp_path) == Quarter(2024, 2)
+    with pytest.raises(CdpError, match="--quarter: No data reach 2025-26Q1 yet"):
+        resolve_quarter("2025-26Q1", tmp_path)  # after the latest data
     with pytest.raises(CdpError, match="--quarter"):
         resolve_quarter("2025Q1", tmp_path)
 
