@@ -38,6 +38,7 @@ class Report:
     plan: Plan | None
     context: NationalContext
     assessment: Assessment
+    comparator_label: str = ""  # e.g. "South East's upper-tier councils"
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -150,9 +151,14 @@ def load_report(
     quarter: str | Quarter = "latest",
     data_dir: str | Path | None = None,
     targets_file: str | Path | None = None,
-    comparators: list[str] | None = None,
+    comparators: list[str] | str | None = None,
 ) -> Report:
-    """Load, assess and return one area's report data (see module docstring)."""
+    """Load, assess and return one area's report data (see module docstring).
+
+    ``comparators``: area codes (a list, or one string separated by spaces or commas) to
+    compare with instead of the default (:func:`cdp_analysis.areas.comparators`)."""
+    if isinstance(comparators, str):
+        comparators = comparators.replace(",", " ").split() or None
     data_dir = Path(data_dir or default_data_dir()).resolve()
     targets_file = Path(targets_file or data_dir / "targets.yaml").resolve()
     me = areas.area(area_code, data_dir)
@@ -163,7 +169,15 @@ def load_report(
     assessment = assess_area(
         None, catalogue, plan, area_code, q, comparators, data_dir=data_dir, context=context
     )
+    default = areas.comparators(area_code, data_dir)
+    label = (
+        f"{me['parent_name']}'s upper-tier councils"
+        if sorted(assessment.comparator_codes) == sorted(default)
+        and not (data_dir / "lookups" / "comparators.csv").is_file()
+        else "the comparator areas"
+    )
     return Report(
+        comparator_label=label,
         area_code=area_code,
         area_name=me["area_name"],
         region_code=me["parent_code"],

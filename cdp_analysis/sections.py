@@ -117,7 +117,7 @@ def headline_text(report: Report, measure_id: str) -> str:
         sentences.append(f"This is {words} England ({eng}).")
     rank = row["comparator_rank"]
     if isinstance(rank, str) and rank and rank[0].isdigit():
-        sentences.append(f"It ranks {rank} among {report.region_name}'s upper-tier councils.")
+        sentences.append(f"It ranks {rank} among {report.comparator_label}.")
     trend = row["trend"]
     if isinstance(trend, str) and trend and trend != "Cannot be calculated":
         sentences.append(f"Recent trend (last five periods): {trend.lower()}.")

@@ -20,7 +20,7 @@ EXPECTED = [
     "03_young_people",
     "04_supply_and_crime",
 ]
-PARAMETERS = {"area_code", "quarter", "data_dir", "targets_file"}
+PARAMETERS = {"area_code", "quarter", "data_dir", "targets_file", "comparators"}
 
 
 def test_the_five_report_notebooks_exist():

@@ -111,3 +111,13 @@ def test_long_run_trend_in_words(portsmouth):
     assert text.startswith("Long-run trend (2001-03 to 2019-21, 7 periods): rising")
     assert "rate ratio 1.04 a year" in text
     assert sections.long_run_text(portsmouth, "no_such_measure") == ""
+
+
+def test_comparators_can_be_chosen():
+    r = load_report("E06000044", "2025-26Q4", comparators="E06000045, E06000046 E10000014")
+    assert r.comparators == ["E06000045", "E06000046", "E10000014"]
+    assert r.comparator_label == "the comparator areas"
+    text = sections.headline_text(r, "completions_non_opiate")
+    assert "of 4 among the comparator areas" in text  # Portsmouth and its three comparators
+    with pytest.raises(CdpError, match="Unknown area code 'E99999999'"):
+        load_report("E06000044", "2025-26Q4", comparators=["E99999999"])

@@ -61,6 +61,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="worker processes, each with one warm kernel (default: min(2, CPU count))",
     )
     parser.add_argument(
+        "--comparators",
+        action="extend",
+        nargs="+",
+        metavar="CODE",
+        help="comparator areas for the 'similar areas' charts and ranks (default: the other "
+        "upper-tier LAs of the area's region, or data/lookups/comparators.csv)",
+    )
+    parser.add_argument(
         "--zip", action="store_true", help="also write <quarter>.zip beside each pack, for email"
     )
 
@@ -107,6 +115,7 @@ def main(args: argparse.Namespace) -> int:
         notebooks_dir=args.notebooks or notebooks_dir(),
         workers=args.workers,
         zip=args.zip,
+        comparators=args.comparators,
     )
     _stop_on_sigterm()
     result = run(options)

@@ -56,6 +56,7 @@ class RunOptions:
     workers: int | None = None
     zip: bool = False
     progress: bool | None = None  # None: when stderr is a terminal
+    comparators: list[str] | None = None  # None: each area's default comparators
 
 
 @dataclass
@@ -269,6 +270,10 @@ def run(options: RunOptions, stream=None) -> RunResult:
         inputs = manifest.hash_inputs(data_dir, targets, [p for p, _ in notebooks])
         git = manifest.git_info()
         parameters = {"data_dir": str(data_dir), "targets_file": str(targets)}
+        if options.comparators:
+            for code in options.comparators:
+                area_row(code, base)  # unknown codes stop the run here, naming the code
+            parameters["comparators"] = " ".join(options.comparators)
         tasks = [
             {
                 "id": i,
