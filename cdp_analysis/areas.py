@@ -19,7 +19,7 @@ import pandas as pd
 from .errors import CdpError, InputError, Problem
 from .paths import default_data_dir
 from .text_files import decode_utf8
-from .tidy import ENGLAND, ENGLAND_CODE, REGION, UTLA
+from .tidy import ENGLAND, REGION, UTLA
 
 LOOKUP_COLUMNS = ["area_code", "area_name", "area_type", "parent_code", "parent_name"]
 
@@ -156,7 +156,3 @@ def comparators(
     df = lookup(data_dir)
     same = df[(df["area_type"] == UTLA) & (df["parent_code"] == me["parent_code"])]
     return [c for c in same["area_code"] if c != code]
-
-
-def england_code() -> str:
-    return ENGLAND_CODE

@@ -964,6 +964,16 @@ def _read_targets(
             and t["value"] is None
         ):
             probs.add(f"{tw}: 'value' is empty", _line(t, "value"), "value", "a number")
+        if ttype == "direction" and numbers["baseline_value"] is not None:
+            # a direction target is a significant change from the data's own baseline
+            # period (a test needs its counts), not from a number typed in
+            probs.add(
+                f"{tw}: baseline_value cannot be set for a direction target (the change is "
+                "tested against the data for the baseline period)",
+                _line(t, "baseline_value"),
+                "baseline_value",
+                "no baseline_value, or type value / multiple_of_baseline",
+            )
         if ttype == "multiple_of_baseline" and "multiple" in t and t["multiple"] is None:
             probs.add(f"{tw}: 'multiple' is empty", _line(t, "multiple"), "multiple", "a number")
         if measure is not None and measure.unit == "percent":

@@ -8,12 +8,13 @@ Policy (one place to change it: :data:`THRESHOLD`):
   says ``Suppressed: fewer than 5``. Zero is not disclosive and is shown. Rates and
   percentages are built on the same row, so they go with it; charts and tables draw from
   the suppressed rows, so they show a labelled gap.
-* **Secondary suppression.** The breakdowns of one source measure for one area and period
-  (substance groups, referral sources) and their total are a *family*. When the total is
-  shown and the breakdowns shown add up to it (so one hidden part could be worked out by
-  subtraction), and exactly one row of the family is suppressed, the smallest other part is
-  suppressed too. Families whose shown parts do not add up to the total (e.g. three of eight
-  referral sources) reveal nothing by subtraction and get no secondary suppression.
+* **Secondary suppression.** The breakdowns of one source measure for one area, sex, age
+  band and period (substance groups, referral sources) and their total are a *family*. When
+  the total is shown and the parts add up to it, the hidden parts add up to the total minus
+  the parts shown; while that is from 1 to ``THRESHOLD - 1``, the smallest shown non-zero
+  part is suppressed too. Families whose parts do not add up to the total (e.g. three of
+  eight referral sources) reveal nothing by subtraction and need no secondary suppression.
+* **Amounts** (kilograms of drugs seized) describe no one and are not suppressed.
 * **Published national data** (ONS, Fingertips) is shown as published.
 
 The report applies this to the headline series before anything is assessed or drawn
@@ -49,29 +50,42 @@ def primary(rows: pd.DataFrame, local: pd.Series, threshold: int = THRESHOLD) ->
     return local & (small(rows["count"], threshold) | small(rows["denominator"], threshold))
 
 
-def secondary(rows: pd.DataFrame, suppressed: pd.Series, family: pd.Series) -> pd.Series:
-    """Extra rows to suppress: in each family (same ``family`` key, area and period) whose
-    total row (``category`` ``""``) equals the sum of its parts and which has exactly one
-    suppressed row, the smallest other part with a count."""
-    key = [family.rename("_family"), rows["area_code"], rows["period_end"]]
+def secondary(
+    rows: pd.DataFrame,
+    suppressed: pd.Series,
+    family: pd.Series,
+    threshold: int = THRESHOLD,
+) -> pd.Series:
+    """Extra rows to suppress so that no hidden part can be worked out by subtraction.
+
+    A family is the rows with the same ``family`` key, area, sex, age and period. Where its
+    total row (``category`` ``""``) is shown and equals the sum of its parts, the hidden
+    parts add up to ``total - shown parts``; while that remainder is from 1 to
+    ``threshold - 1``, the smallest shown non-zero part is hidden too (a zero part would not
+    widen the remainder)."""
+    key = [
+        family.rename("_family"), rows["area_code"], rows["sex"].fillna(""),
+        rows["age"].fillna(""), rows["period_end"],
+    ]  # fmt: skip
     count = pd.to_numeric(rows["count"], errors="coerce")
     is_total = rows["category"].fillna("").eq("")
-    total = count.where(is_total).groupby(key).transform("max")
+    in_family = family.ne("")
+    total = count.where(is_total & ~suppressed).groupby(key).transform("max")
     parts = count.where(~is_total).groupby(key).transform("sum")
-    revealing = total.notna() & parts.eq(total)
-    n_suppressed = suppressed.groupby(key).transform("sum")
-    candidates = (
-        (~suppressed) & ~is_total & revealing & (n_suppressed == 1) & count.notna()
-        & family.ne("")
-    )  # fmt: skip
-    if not candidates.any():
-        return pd.Series(False, index=rows.index)
-    counts = rows["count"].where(candidates)
-    smallest = counts.groupby(key).transform("min")
-    pick = candidates & counts.eq(smallest)
-    # one row per family even when two share the smallest count
-    first = pick & ~pick.groupby(key).cumsum().gt(1)
-    return first
+    revealing = in_family & total.notna() & parts.eq(total)
+    hidden = suppressed.copy()
+    for _ in range(int(revealing.sum()) + 1):  # one more part per family per round
+        shown_parts = count.where(~is_total & ~hidden).groupby(key).transform("sum")
+        remainder = total - shown_parts
+        needs = revealing & (remainder >= 1) & (remainder < threshold)
+        candidates = needs & ~is_total & ~hidden & count.gt(0)
+        if not candidates.any():
+            break
+        smallest = count.where(candidates).groupby(key).transform("min")
+        pick = candidates & count.eq(smallest)
+        pick &= ~pick.groupby(key).cumsum().gt(1)  # one per family per round
+        hidden |= pick
+    return hidden & ~suppressed
 
 
 def apply(
@@ -89,7 +103,7 @@ def apply(
     hide = primary(rows, local, threshold)
     if family is not None:
         fam = family.reindex(rows.index).fillna("").astype(str).where(local, "")
-        hide = hide | secondary(rows, hide, fam)
+        hide = hide | secondary(rows, hide, fam, threshold)
     out = rows.copy()
     if not hide.any():
         return out
@@ -107,7 +121,8 @@ def apply_to_series(series: pd.DataFrame, measures: pd.DataFrame) -> pd.DataFram
     are local; measures sharing a ``source_id`` form a family."""
     m = measures.set_index("measure_id")
     source = series["measure_id"].map(m["source"])
-    local = source.isin(LOCAL_SOURCES)
+    # amounts (kg seized) describe no one: only counts of people or events are disclosive
+    local = source.isin(LOCAL_SOURCES) & series["measure_id"].map(m["unit"]).ne("kg")
     family = series["measure_id"].map(m["source_id"]).fillna("")
     return apply(series, local, family)
 

@@ -969,8 +969,9 @@ def _to_tidy(
 
 
 def _proportion(count: np.ndarray, den: np.ndarray) -> dict[str, np.ndarray]:
-    """Percentage with Wilson 95% and 99.8% limits (NaN when the denominator is 0, or when
-    :func:`cdp_analysis.stats.wilson_ci` is not available)."""
+    """Percentage with Wilson 95% and 99.8% limits (NaN when the denominator is 0)."""
+    from .stats import wilson_ci  # imported when needed: stats is heavier than this module
+
     ok = den > 0
     value = np.full(len(count), np.nan)
     value[ok] = 100.0 * count[ok] / den[ok]
@@ -979,22 +980,12 @@ def _proportion(count: np.ndarray, den: np.ndarray) -> dict[str, np.ndarray]:
                                                                   "upper_99_8")]:  # fmt: skip
         lo = np.full(len(count), np.nan)
         hi = np.full(len(count), np.nan)
-        wilson = _wilson_ci()
-        if wilson is not None and ok.any():
-            lo_ok, hi_ok = wilson(count[ok], den[ok], confidence=conf)
+        if ok.any():
+            lo_ok, hi_ok = wilson_ci(count[ok], den[ok], confidence=conf)
             lo[ok] = 100.0 * np.asarray(lo_ok, dtype=float)
             hi[ok] = 100.0 * np.asarray(hi_ok, dtype=float)
         out[lo_col], out[hi_col] = lo, hi
     return out
-
-
-def _wilson_ci():
-    """``cdp_analysis.stats.wilson_ci`` if that module is installed, else None."""
-    try:
-        from .stats import wilson_ci
-    except ImportError:
-        return None
-    return wilson_ci
 
 
 def indicators_from_file(

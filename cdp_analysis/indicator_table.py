@@ -86,6 +86,18 @@ def _read(path: Path, kind: str, data_dir: Path) -> pd.DataFrame:
     return episodes.derive_indicators(ep, data_dir=data_dir)
 
 
+def _file_sha256(path: Path) -> bytes:
+    """SHA-256 of a file, remembered while its size and modification time are unchanged
+    (a warm report kernel asks for the same digests once per notebook)."""
+    st = path.stat()
+    return _sha256_of(path.resolve(), st.st_mtime_ns, st.st_size)
+
+
+@cache
+def _sha256_of(path: Path, mtime_ns: int, size: int) -> bytes:
+    return hashlib.sha256(path.read_bytes()).digest()
+
+
 def _digest(files: list[tuple[Path, str]], catalogue_path: Path) -> str:
     h = hashlib.sha256(f"cdp-analysis {__version__} cache {CACHE_FORMAT}\n".encode())
     for f in [
@@ -94,7 +106,7 @@ def _digest(files: list[tuple[Path, str]], catalogue_path: Path) -> str:
         catalogue_path.parent / "lookups" / "areas.csv",
     ]:
         h.update(str(f.name).encode())
-        h.update(hashlib.sha256(f.read_bytes()).digest() if f.is_file() else b"-")
+        h.update(_file_sha256(f) if f.is_file() else b"-")
     return h.hexdigest()
 
 
@@ -229,8 +241,14 @@ def supplementary(data_dir: str | Path, indicator_id: str) -> pd.DataFrame:
 
 def latest_quarter(data_dir: str | Path) -> Quarter:
     """The latest quarter with quarterly data (rolling or single quarters) in ``data_dir``."""
-    table = load(data_dir)
-    cat = load_indicators(Path(data_dir) / "indicators.yaml")
+    data_dir = Path(data_dir).resolve()
+    return _latest_quarter(data_dir, digest(data_dir))
+
+
+@cache
+def _latest_quarter(data_dir: Path, digest: str) -> Quarter:
+    table = _load_cached(data_dir, digest)[0]
+    cat = load_indicators(data_dir / "indicators.yaml")
     quarterly = [m.id for m in cat if m.frequency in {"quarterly", "single_quarter"}]
     ends = table.loc[table["indicator_id"].isin(quarterly), "period_end"]
     if ends.empty:

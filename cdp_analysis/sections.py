@@ -17,7 +17,9 @@ import pandas as pd
 from IPython.display import HTML, display
 
 from . import display as show
-from . import figures, stats
+from . import figures, stats, tidy
+from .assessment import rag
+from .assessment.display import value_text
 from .figures import TargetLine, palette
 from .report_data import Report
 from .tidy import ENGLAND_CODE, SYNTHETIC, UTLA
@@ -71,10 +73,6 @@ def show_page_header(
     ids = list(measure_ids) if measure_ids is not None else None
     if report.synthetic(ids):
         show.show_synthetic_banner()
-
-
-def show_heading(text: str, level: int = 2) -> None:
-    show.show_text(f"<h{level}>{esc(text)}</h{level}>")
 
 
 # ---------------------------------------------------------------------------------- findings
@@ -321,8 +319,8 @@ def _has_comparators(report: Report, measure_id: str) -> bool:
 def rag_counts_text(report: Report) -> str:
     """e.g. "Of the plan's 32 measures, 12 are green, 2 amber, 14 red and 4 grey"."""
     s = report.summary
-    n = s["rag"].value_counts()
-    parts = [f"{int(n.get(c, 0))} {c}" for c in ("green", "amber", "red", "grey")]
+    n = rag.counts(s)
+    parts = [f"{int(n[c])} {c}" for c in ("green", "amber", "red", "grey")]
     q = report.quarter
     end = report.plan.end if report.plan is not None else None
     verdict = ""
@@ -382,16 +380,6 @@ def changes_table(report: Report, n: int = 5) -> pd.DataFrame:
     return both.reset_index(drop=True)
 
 
-def _fmt(value: float, unit: str) -> str:
-    if unit == "percent":
-        return f"{value:.1f}%"
-    if unit == "per_100k":
-        return f"{value:.1f} per 100,000"
-    if unit == "kg":
-        return f"{value:,.1f} kg"
-    return f"{value:,.0f}"
-
-
 def changes_html(report: Report, n: int = 5) -> str:
     """A list, in plain words, of the biggest changes since the previous quarter."""
     t = changes_table(report, n)
@@ -412,7 +400,7 @@ def changes_html(report: Report, n: int = 5) -> str:
         )
         items.append(
             f"<li><strong>{esc(r.short_name)}</strong> {verb} from "
-            f"{esc(_fmt(r.value_before, r.unit))} to {esc(_fmt(r.value, r.unit))} "
+            f"{esc(value_text(r.value_before, r.unit))} to {esc(value_text(r.value, r.unit))} "
             f"({esc(diff)}){esc(good)}.</li>"
         )
     return (
@@ -524,7 +512,7 @@ def show_representations(report: Report) -> None:
         }
     )
     caption = f"Re-presentations within six months of a completion, {report.area_name}"
-    if report.synthetic():
+    if tidy.is_synthetic(latest["source"]).any():
         caption += " (synthetic demo data)"
     show.show_table(table, caption, row_header=False)
 

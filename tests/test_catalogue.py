@@ -486,3 +486,23 @@ def test_all_problems_reported_together(tmp_path):
     err = _error(load_indicators, ind)
     assert len(err.problems) == 2
     assert re.search(r"2 problems found", str(err))
+
+
+def test_direction_target_refuses_a_typed_baseline(tmp_path):
+    """A direction target is tested against the data's baseline period; a typed-in
+    baseline_value would give a verdict against one number and a reason naming another."""
+    import re
+
+    from cdp_analysis.catalogue import load_indicators, load_targets
+    from cdp_analysis.errors import InputError
+    from cdp_analysis.paths import default_data_dir
+
+    data = default_data_dir()
+    text = (data / "targets.yaml").read_text(encoding="utf-8")
+    m = re.search(r"\n(\s+)type: direction\n", text)
+    assert m
+    bad = text[: m.end()] + f"{m.group(1)}baseline_value: 12\n" + text[m.end() :]
+    path = tmp_path / "targets.yaml"
+    path.write_text(bad, encoding="utf-8")
+    with pytest.raises(InputError, match="baseline_value cannot be set for a direction target"):
+        load_targets(path, load_indicators(data / "indicators.yaml"))

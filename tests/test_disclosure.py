@@ -10,12 +10,14 @@ from cdp_analysis import disclosure
 from cdp_analysis.report_data import load_report
 
 
-def rows(counts, *, category=None, denominator=None, area="E06000044", end="2026-03-31"):
+def rows(counts, *, category=None, denominator=None, area="E06000044", end="2026-03-31", age="18+"):
     n = len(counts)
     return pd.DataFrame(
         {
             "indicator_id": "x",
             "area_code": area,
+            "sex": "Persons",
+            "age": age,
             "category": category if category is not None else [""] * n,
             "period_end": pd.Timestamp(end),
             "count": np.array(counts, dtype=float),
@@ -84,6 +86,30 @@ def test_secondary_is_per_area_and_period():
     assert out["count"].isna().sum() == 4  # two in each of the first two families, none in c
 
 
+def test_secondary_keeps_going_until_the_hidden_remainder_is_not_small():
+    # 2 and 1 are both small: their sum (3) would be 20 - 17, so 17 goes too
+    df = rows([20, 2, 1, 17], category=["", "a", "b", "c"])
+    out = disclosure.apply(df, pd.Series(True, index=df.index), pd.Series("f", index=df.index))
+    assert out["count"].isna().tolist() == [False, True, True, True]
+
+
+def test_secondary_never_picks_a_zero_part():
+    # hiding the 0 beside the 2 would still leave 20 - 18 = 2: the 18 must go
+    df = rows([20, 2, 0, 18], category=["", "a", "b", "c"])
+    out = disclosure.apply(df, pd.Series(True, index=df.index), pd.Series("f", index=df.index))
+    assert out["count"].isna().tolist() == [False, True, False, True]
+
+
+def test_age_bands_are_separate_families():
+    # adults 47 = 4 + 14 + 5 + 24; young people 2 (suppressed) in the same source and period
+    adults = rows([47, 4, 14, 5, 24], category=["", "a", "b", "c", "d"])
+    young = rows([2, 2], category=["", "a"], age="<18")
+    df = pd.concat([adults, young], ignore_index=True)
+    out = disclosure.apply(df, pd.Series(True, index=df.index), pd.Series("f", index=df.index))
+    adult_out = out[out["age"] == "18+"]
+    assert adult_out["count"].isna().tolist() == [False, True, False, True, False]
+
+
 def test_two_equal_smallest_parts_suppress_only_one():
     df = rows([32, 2, 10, 10, 10], category=["", "a", "b", "c", "d"])
     out = disclosure.apply(df, pd.Series(True, index=df.index), pd.Series("f", index=df.index))
@@ -106,6 +132,12 @@ def test_report_series_has_no_small_local_counts(portsmouth):
     assert not disclosure.small(shown["count"]).any()
     assert not disclosure.small(shown["denominator"]).any()
     assert shown["value_note"].str.contains("Suppressed").any()  # the demo data has some
+
+
+def test_amounts_in_kg_are_not_suppressed(portsmouth):
+    s = portsmouth.context.series
+    kg = s[s["measure_id"] == "drug_seizure_amount"]
+    assert not kg["value_note"].str.contains("Suppressed").any()
 
 
 def test_report_keeps_published_small_numbers(portsmouth):
