@@ -20,7 +20,10 @@ DEMO = PROJECT_ROOT / "data" / "demo"
 FINGERTIPS = "fingertips_completions_demo.csv"
 LOCAL = "local_measures_E06000044_demo.csv"
 EPISODES = "episodes_E06000044_demo.csv"
-REFERENCE_EXPORT = Path("/work/shared/data/fingertips/indicator-93495-all-areas.csv")
+#: The real Fingertips export kept as a format fixture (copied unchanged from shared data).
+REFERENCE_EXPORT = (
+    Path(__file__).resolve().parent / "fixtures" / "fingertips" / "indicator-93495-all-areas.csv"
+)
 
 # The 27 columns of a Fingertips "all data" export, typed in from a real export.
 FINGERTIPS_COLUMNS = [
@@ -84,9 +87,8 @@ def test_fingertips_format(generated, fingertips):
     raw = (generated / FINGERTIPS).read_bytes()
     assert raw.startswith(b"\xef\xbb\xbfIndicator ID,")  # UTF-8 with a byte-order mark
     assert list(fingertips.columns) == FINGERTIPS_COLUMNS
-    if REFERENCE_EXPORT.is_file():
-        with open(REFERENCE_EXPORT, encoding="utf-8-sig") as fh:
-            assert fh.readline().rstrip("\r\n").split(",") == FINGERTIPS_COLUMNS
+    with open(REFERENCE_EXPORT, encoding="utf-8-sig") as fh:
+        assert fh.readline().rstrip("\r\n").split(",") == FINGERTIPS_COLUMNS
 
 
 def test_every_row_is_marked_synthetic(fingertips, local, generated):
