@@ -8,9 +8,11 @@ For each case (see tests/corpus/README.md):
 * ``cdp-analysis validate <file>`` exits non-zero and prints ``INVALID`` with that message
   (in-process for speed; a few cases, and the whole corpus at once, as a subprocess to prove
   no traceback reaches the user);
-* for one case per kind of file (``slow``), ``cdp-analysis run`` on a copy of the data folder
-  holding the broken file exits non-zero naming the file and the problem, and writes nothing
-  under ``--out``.
+* every broken case is refused by the check ``cdp-analysis run`` makes before it writes
+  anything (``report.runner.preflight``), with the loader's message; and for one case per
+  kind of file (``slow``), ``cdp-analysis run`` itself on a copy of the data folder holding
+  the broken file exits non-zero naming the file and the problem, and writes nothing under
+  ``--out``.
 
 Robustness cases (``loads=True``, e.g. an ONS table moved on its sheet) must load and give
 the same table as the unmoved file. Known loader weaknesses are strict xfails whose reasons
@@ -260,3 +262,30 @@ def test_run_refuses_a_broken_data_folder_and_writes_nothing(name, corpus, tmp_p
         assert word in proc.stderr, proc.stderr
     written = sorted(out.rglob("*")) if out.exists() else []
     assert written == [], f"the run wrote {written[:5]}"
+
+
+# ------------------------------------------------------------------------------ run pre-flight
+
+#: The smallest valid data folder: the plan, the area lookup and one small source.
+_MINIMAL = ["indicators.yaml", "targets.yaml", "lookups/areas.csv",
+            "demo/local_measures_E06000044_demo.csv"]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", BROKEN, ids=lambda c: c.name)
+def test_run_preflight_refuses_every_case(case, corpus, tmp_path):
+    """Every case, through the check `cdp-analysis run` makes before it writes anything
+    (`report.runner.preflight`; the slow tests above run the whole command for one case per
+    kind): a small data folder holding the broken file is refused with the loader's message."""
+    from cdp_analysis.errors import CdpError
+    from cdp_analysis.report.runner import preflight
+
+    data = tmp_path / "data"
+    for rel in _MINIMAL:
+        (data / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(DATA / rel, data / rel)
+    target = data / case.file
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(corpus[case.name].read_bytes())
+    with pytest.raises(CdpError) as info:
+        preflight(data, data / "targets.yaml")
+    check_message(str(info.value), case, target)
