@@ -76,9 +76,8 @@ def test_site_builds_strictly_with_a_page_for_every_nav_entry(site):
 
 
 def test_working_notes_are_not_published(site):
-    assert (DOCS / "dev").is_dir()
+    """Anything under docs/dev/ (engineers' working notes) stays out of the site."""
     assert not (site / "dev").exists()
-    assert not list(site.rglob("helpers-brief*"))
 
 
 def test_pages_load_nothing_from_the_internet(site):
