@@ -229,7 +229,8 @@ def funnel_limits_proportion(
         shape,
     )
     ok = ~(np.isnan(x) | np.isnan(n))
-    average = x[ok].sum() / n[ok].sum()
+    with np.errstate(invalid="ignore", divide="ignore"):  # no denominators: NaN average
+        average = x[ok].sum() / n[ok].sum()
     lo, hi = _axis_range(n[ok])
     pop = _axis(lo, hi, offset=0)
     out = pd.DataFrame({"denominator": pop})
