@@ -16,16 +16,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+# The allowed values are the catalogue's own; they are checked again here because the
+# assessment also accepts plain dicts that never passed through the catalogue's reader.
+from ..catalogue import (
+    COMPARISONS,
+    DIRECTIONS,
+    FREQUENCIES,
+    METHODS,
+    POLARITIES,
+    TARGET_TYPES,
+    UNITS,
+)
 from ..errors import InputError, Problem
 from ..periods import parse_period
-
-UNITS = ("percent", "per_100k", "count", "kg")
-POLARITIES = ("higher_is_better", "lower_is_better", "not_applicable")
-METHODS = ("wilson", "byar", "dsr", "count")
-FREQUENCIES = ("quarterly", "single_quarter", "annual", "three_year")
-TARGET_TYPES = ("value", "multiple_of_baseline", "direction", "none")
-COMPARISONS = ("more_than", "at_least", "less_than", "at_most")
-DIRECTIONS = ("increase", "decrease")
 
 #: Value of one unit's multiplier: proportions are stored as percentages, rates per 100,000.
 MULTIPLIER = {"percent": 100.0, "per_100k": 100_000.0, "count": 1.0, "kg": 1.0}
