@@ -93,6 +93,19 @@ class Quarter:
         return self.label
 
 
+def fingertips_quarter_labels(period_end: pd.Series) -> pd.Series:
+    """:attr:`Quarter.fingertips_label` of the quarter containing each date, vectorised.
+
+    ``period_end`` is a datetime Series; the result is a Series of labels like
+    ``2025/26 Q4`` on the same index (``Quarter.containing(d).fingertips_label`` for each
+    ``d``, worked column-wise rather than row by row).
+    """
+    month = period_end.dt.month
+    fy = period_end.dt.year - (month < 4)
+    q = (month - 4) % 12 // 3 + 1
+    return fy.astype(str) + "/" + ((fy + 1) % 100).astype(str).str.zfill(2) + " Q" + q.astype(str)
+
+
 def quarter_range(first: Quarter, last: Quarter) -> list[Quarter]:
     """Every quarter from ``first`` to ``last`` inclusive."""
     out, q = [], first

@@ -9,7 +9,13 @@ import pytest
 
 from cdp_analysis import areas, tidy
 from cdp_analysis.errors import CdpError, InputError, Problem
-from cdp_analysis.periods import Quarter, financial_year, parse_period, quarter_range
+from cdp_analysis.periods import (
+    Quarter,
+    financial_year,
+    fingertips_quarter_labels,
+    parse_period,
+    quarter_range,
+)
 
 
 @pytest.mark.parametrize(
@@ -35,6 +41,17 @@ def test_quarter_labels_shift_and_rolling():
     assert Quarter.containing(date(2026, 2, 14)) == q
     assert Quarter.containing(date(2025, 4, 1)).label == "2025-26Q1"
     assert len(quarter_range(Quarter(2018, 1), Quarter(2025, 4))) == 32
+
+
+def test_fingertips_quarter_labels_of_dates():
+    ends = pd.Series(
+        pd.to_datetime(["2026-03-31", "2025-06-30", "2024-12-31", "2000-03-31", "2099-09-30"]),
+        index=[5, 3, 8, 1, 0],
+    )
+    labels = fingertips_quarter_labels(ends)
+    expected = ["2025/26 Q4", "2025/26 Q1", "2024/25 Q3", "1999/00 Q4", "2099/00 Q2"]
+    assert labels.tolist() == expected
+    assert labels.index.tolist() == [5, 3, 8, 1, 0]
 
 
 @pytest.mark.parametrize("bad", ["2025-27Q4", "2025-26Q5", "2025Q4", "", "Q4"])

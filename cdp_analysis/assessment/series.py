@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, Problem
+from ..periods import fingertips_quarter_labels
 from ..tidy import COLUMNS, KEY, PERSONS, conform, is_synthetic
 
 #: Columns added to the tidy columns in a series table.
@@ -133,7 +134,7 @@ def _rolling_year(rows: pd.DataFrame, want: pd.DataFrame) -> pd.DataFrame:
     notes = [groups["value_note"].shift(k).fillna("") for k in range(4)]
     out["value_note"] = _join_notes(notes)
     out["period_start"] = groups["period_start"].shift(3)
-    out["period_label"] = "12 months to " + quarter_labels(rows["period_end"])
+    out["period_label"] = "12 months to " + fingertips_quarter_labels(rows["period_end"])
     synthetic = groups["synthetic"].rolling(4, min_periods=4).max()
     synthetic = synthetic.reset_index(level=[0, 1], drop=True).sort_index()
     out["synthetic"] = synthetic.fillna(0).astype(bool)
@@ -151,13 +152,6 @@ def _join_notes(notes: list[pd.Series]) -> pd.Series:
             lambda r: "; ".join(dict.fromkeys(v for v in r if v)), axis=1
         )
     return out
-
-
-def quarter_labels(ends: pd.Series) -> pd.Series:
-    """Financial-year quarter labels (``2025/26 Q4``) of quarter-end dates."""
-    fy = ends.dt.year - (ends.dt.month < 4)
-    q = (ends.dt.month - 4) % 12 // 3 + 1
-    return fy.astype(str) + "/" + ((fy + 1) % 100).astype(str).str.zfill(2) + " Q" + q.astype(str)
 
 
 def series_columns() -> list[str]:
