@@ -8,7 +8,7 @@ from pathlib import Path
 HELP = (
     "Write the synthetic demo data (Fingertips-format completions, local measures and "
     "record-level episodes for Portsmouth) into data/demo/ or --out. Deterministic: the files "
-    "are byte-identical on every run. Every row is labelled synthetic demo data."
+    "are byte-identical on every run with the same numpy version. Every row is labelled synthetic demo data."
 )
 
 
