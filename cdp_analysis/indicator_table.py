@@ -29,11 +29,12 @@ import pandas as pd
 from . import __version__, episodes, fingertips, local_measures, ons, tidy
 from .catalogue import Catalogue, load_indicators
 from .errors import CdpError, InputError, Problem
+from .paths import DATA_NOT_INPUTS
 from .periods import Quarter
 from .validation import detect, iter_files
 
 #: Folders of the data folder that are not report inputs.
-NOT_INPUTS = {"templates", "cache"}
+NOT_INPUTS = DATA_NOT_INPUTS
 #: Kinds of file that carry indicator rows, with the catalogue source they feed.
 SOURCES = {
     "ONS drug poisoning deaths workbook": "ons",

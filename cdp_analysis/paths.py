@@ -9,6 +9,12 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+#: Top-level folders of a data folder that are not report inputs: the indicator table's
+#: cache (written by runs) and blank templates. Shared by the indicator table, the run's
+#: pre-flight and the manifest, so all three agree on what an input is.
+DATA_NOT_INPUTS = frozenset({"cache", "templates"})
+
+
 def default_data_dir() -> Path:
     """The bundled ``data/`` folder, or ``$CDP_DATA_DIR`` when set."""
     env = os.environ.get("CDP_DATA_DIR")

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import ReportError
-from ..paths import PROJECT_ROOT
+from ..paths import DATA_NOT_INPUTS, PROJECT_ROOT
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -33,9 +33,8 @@ def sha256(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
-#: Top-level folders of the data folder that are not inputs: the indicator table's cache,
-#: which report runs write, and blank templates (as ``indicator_table.NOT_INPUTS``).
-NOT_INPUTS = frozenset({"cache", "templates"})
+#: Top-level folders of the data folder that are not inputs (cache, templates).
+NOT_INPUTS = DATA_NOT_INPUTS
 
 
 def _data_files(data_dir: Path) -> list[Path]:
