@@ -1,4 +1,4 @@
-"""Tests for cdp_analysis.display: deterministic PNGs, accessible self-contained HTML."""
+"""Tests for cdp_analysis.pages.display: deterministic PNGs, accessible self-contained HTML."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cdp_analysis import display
 from cdp_analysis.figures import Figure, count_chart
+from cdp_analysis.pages import display
 
 AREA = "E06000044"
 

@@ -9,12 +9,16 @@ unchanged after every call.
 
 from __future__ import annotations
 
+import base64
+import html
+import io
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import matplotlib as mpl
+import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure as MplFigure
@@ -74,9 +78,7 @@ class Figure:
 
     def _repr_html_(self) -> str:
         """Shown when a notebook cell ends with a Figure: the same accessible ``<figure>``
-        as :func:`cdp_analysis.display.show_figure`."""
-        from ..display import figure_html
-
+        as :func:`cdp_analysis.pages.display.show_figure`."""
         return figure_html(self)
 
 
@@ -142,3 +144,137 @@ def caption_text(sources: pd.Series, periods: str, extra: str = "") -> str:
     names = sorted({s for s in sources.astype(str) if s})
     text = f"Source: {'; '.join(names) if names else 'not recorded'}. Period: {periods}."
     return f"{text} {extra}".strip()
+
+
+#: Column headings for the columns figures and summaries use; others are title-cased.
+HEADINGS = {
+    "area_name": "Area",
+    "area_code": "Area code",
+    "period_label": "Period",
+    "value": "Value",
+    "lower_95": "Lower 95% limit",
+    "upper_95": "Upper 95% limit",
+    "lower_99_8": "Lower 99.8% limit",
+    "upper_99_8": "Upper 99.8% limit",
+    "count": "Count",
+    "denominator": "Denominator",
+    "expected": "Expected count",
+    "value_note": "Note",
+    "source": "Source",
+    "short_name": "Measure",
+    "england_value": "England",
+    "vs_england": "Compared with England",
+    "funnel_position": "Position in funnel",
+    "lowest_area_value": "Lowest area",
+    "q25": "25th percentile",
+    "q75": "75th percentile",
+    "highest_area_value": "Highest area",
+}
+
+#: Columns shown in a figure's data table when the figure names none, in this order.
+DEFAULT_TABLE_COLUMNS = (
+    "area_name", "period_label", "count", "denominator", "value", "lower_95", "upper_95", "value_note",
+)  # fmt: skip
+
+#: Columns always written as whole numbers.
+WHOLE_NUMBER_COLUMNS = {"count", "denominator", "n_areas"}
+
+MISSING = "no value"
+
+
+def render_png(fig: MplFigure | Figure, dpi: int = DPI) -> bytes:
+    """The chart as PNG bytes; the same figure always gives the same bytes (fixed dpi, no
+    ``Software`` or date metadata)."""
+    mpl_fig = fig.fig if isinstance(fig, Figure) else fig
+    buf = io.BytesIO()
+    with styled():
+        mpl_fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None}, facecolor="white")
+    return buf.getvalue()
+
+
+def _format_column(s: pd.Series, name: str) -> pd.Series:
+    """One column as display strings (thousands separators, one decimal place for
+    non-whole numbers, ``31 Mar 2024`` dates, Yes/No), ``no value`` where missing."""
+    if pd.api.types.is_bool_dtype(s):
+        return s.map({True: "Yes", False: "No"}).fillna(MISSING).astype(str)
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return s.dt.strftime("%d %b %Y").fillna(MISSING).astype(str)
+    if pd.api.types.is_numeric_dtype(s):
+        v = s.astype(float)
+        finite = v[np.isfinite(v)]
+        whole = name in WHOLE_NUMBER_COLUMNS or bool((finite == finite.round()).all())
+        pattern = "{:,.0f}" if whole else "{:,.1f}"
+        return v.map(lambda x: MISSING if pd.isna(x) else pattern.format(x)).astype(str)
+    return s.astype(object).where(s.notna(), MISSING).astype(str)
+
+
+def table_html(
+    df: pd.DataFrame,
+    caption: str,
+    *,
+    row_header: bool = True,
+    max_rows: int | None = None,
+    headings: dict[str, str] | None = None,
+) -> str:
+    """An accessible HTML ``<table>``: ``<caption>``, ``<th scope="col">`` headings, the first
+    column as ``<th scope="row">`` (when ``row_header``), every cell escaped. With
+    ``max_rows``, longer tables show their first rows and the caption says so."""
+    names = {**HEADINGS, **(headings or {})}
+    total = len(df)
+    if max_rows is not None and total > max_rows:
+        df = df.head(max_rows)
+        caption = f"{caption} (first {max_rows} of {total} rows)"
+    cols = list(df.columns)
+    head = "".join(
+        f'<th scope="col">{html.escape(names.get(str(c), str(c).replace("_", " ").capitalize()))}</th>'
+        for c in cols
+    )
+    body = pd.Series("", index=df.index, dtype=object)
+    for i, c in enumerate(cols):
+        text = _format_column(df[c], str(c)).map(html.escape)
+        tag = '<th scope="row">' if (i == 0 and row_header) else "<td>"
+        close = "</th>" if (i == 0 and row_header) else "</td>"
+        body = body + tag + text + close
+    rows = "".join("<tr>" + body + "</tr>")
+    return (
+        f'<table class="cdp-table"><caption>{html.escape(caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
+def _table_frame(figure: Figure, columns: Sequence[str] | None) -> pd.DataFrame:
+    wanted = list(columns or figure.table_columns or DEFAULT_TABLE_COLUMNS)
+    df = figure.data[[c for c in wanted if c in figure.data.columns]]
+    empty = df.isna() | (df.astype(str).apply(lambda s: s.str.strip()) == "")
+    return df.loc[:, ~empty.all(axis=0)]
+
+
+def figure_html(
+    figure: Figure,
+    *,
+    data_table: bool = True,
+    columns: Sequence[str] | None = None,
+    max_rows: int | None = 200,
+) -> str:
+    """The ``<figure>`` for a chart: the PNG embedded as a data URI with ``alt`` text, the
+    caption, and (``data_table``) a collapsed ``<details>`` table of the data behind it."""
+    png = render_png(figure)
+    width = round(figure.fig.get_figwidth() * DPI)
+    height = round(figure.fig.get_figheight() * DPI)
+    img = (
+        f'<img src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}" '
+        f'alt="{html.escape(figure.alt, quote=True)}" width="{width}" height="{height}" '
+        'style="max-width:100%;height:auto">'
+    )
+    parts = [
+        f'<figure class="cdp-figure">{img}<figcaption>{html.escape(figure.caption)}</figcaption>'
+    ]
+    if data_table and figure.data is not None and not figure.data.empty:
+        table = table_html(
+            _table_frame(figure, columns),
+            f"Data behind the chart: {figure.title}" if figure.title else "Data behind the chart",
+            max_rows=max_rows,
+        )
+        parts.append(f"<details><summary>Data table</summary>{table}</details>")
+    parts.append("</figure>")
+    return "".join(parts)

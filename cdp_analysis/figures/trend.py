@@ -66,7 +66,7 @@ class TargetLine:
         baseline_period: str | None = None,
         target_date: date | None = None,
     ) -> TargetLine | None:
-        """From a :class:`cdp_analysis.catalogue.Target` (``type`` value,
+        """From a :class:`cdp_analysis.plan.catalogue.Target` (``type`` value,
         multiple_of_baseline, direction or none). ``baseline_period`` is the period label of
         the baseline in the charted series (e.g. ``2022/23`` or ``2022/23 Q4``);
         ``target_date`` is usually the plan's end. None for ``type="none"``."""

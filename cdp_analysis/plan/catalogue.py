@@ -26,8 +26,8 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from .errors import InputError, Problem
-from .paths import default_data_dir
+from ..errors import InputError, Problem
+from ..paths import default_data_dir
 
 INDICATORS_FILE = "indicators.yaml"
 TARGETS_FILE = "targets.yaml"
@@ -772,7 +772,7 @@ def load_targets(path: str | Path | None = None, catalogue: Catalogue | None = N
 
 
 def _read_plan(p: _Map, i: int, catalogue: Catalogue, probs: _Problems) -> Plan | None:
-    from .areas import lookup  # the area lookup lives with the data; read only when needed
+    from ..areas import lookup  # the area lookup lives with the data; read only when needed
 
     n_before = len(probs.items)
     pid = _text(p, "id", f"plan {i + 1}", probs)

@@ -56,9 +56,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import tidy
-from .errors import InputError, Problem
-from .periods import parse_period
+from .. import tidy
+from ..errors import InputError, Problem
+from ..periods import parse_period
 
 #: Indicator ids: 3-year age-standardised rates and annual counts.
 POISONING = "ons_drug_poisoning"
