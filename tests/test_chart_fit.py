@@ -40,7 +40,7 @@ def _charts(area_code: str, monkeypatch) -> list[tuple[str, object]]:
         for cell in nb["cells"]:
             if cell["cell_type"] != "code":
                 continue
-            exec("".join(cell["source"]), ns)  # noqa: S102  (the project's own notebooks)
+            exec("".join(cell["source"]), ns)  # the project's own notebooks
             if "parameters" in cell["metadata"].get("tags", []):
                 ns.update(area_code=area_code, quarter=QUARTER)
     return shown
