@@ -79,7 +79,12 @@ def test_figure_html_is_accessible_and_offline(figure):
     assert not re.search(r"https?://", out)
     assert out.startswith('<figure class="cdp-figure"><img src="data:image/png;base64,')
     assert "<figcaption>Source: Local measures return, Portsmouth City Council." in out
-    assert "<details><summary>Data table</summary><table" in out
+    # the table scrolls inside its own focusable, named region (never the page)
+    assert (
+        '<details><summary>Data table</summary><div class="cdp-scroll" role="region" tabindex="0"'
+        in out
+    )
+    assert "</table></div></details>" in out
     assert out.endswith("</details></figure>")
     assert out == display.figure_html(figure)  # no random ids or timestamps
 

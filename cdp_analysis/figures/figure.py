@@ -101,24 +101,97 @@ def new_figure(width: float, height: float, **subplot_kw) -> tuple[MplFigure, ob
     return fig, axes
 
 
+#: Space kept clear between any text and the edge of the figure (pixels).
+EDGE_PX = 3
+
+
+def _wrap_to_fit(text_artist, source: str, room: float, renderer, start: int) -> None:
+    """Re-wrap ``text_artist`` (holding ``source``) to fewer characters a line until its
+    rendered width is at most ``room`` pixels (measured, not estimated: bold text and wide
+    letters defeat a characters-per-inch guess)."""
+    chars = max(12, start)
+    text_artist.set_text(textwrap.fill(source, chars))
+    while text_artist.get_window_extent(renderer).width > room and chars > 12:
+        chars -= 3
+        text_artist.set_text(textwrap.fill(source, chars))
+
+
+def legend_below(fig: MplFigure, ncols: int = 3, **kwargs):
+    """A figure legend below the axes (``outside lower center``, so the constrained layout
+    makes room for it) with as many of ``ncols`` columns as fit inside the figure's width;
+    labels are wrapped when even one column is too wide. Returns the legend."""
+    handles, labels = [], []
+    for ax in fig.axes:
+        h, lab = ax.get_legend_handles_labels()
+        handles += h
+        labels += lab
+    if not handles:
+        return None
+    renderer = fig.canvas.get_renderer()
+    room = fig.bbox.width - 2 * EDGE_PX
+    for n in range(min(ncols, len(handles)), 0, -1):
+        leg = fig.legend(handles, labels, loc="outside lower center", ncols=n, **kwargs)
+        if leg.get_window_extent(renderer).width <= room:
+            return leg
+        leg.remove()
+    chars = max(12, int(max(len(lab) for lab in labels) * 0.6))
+    while True:
+        wrapped = [textwrap.fill(lab, chars) for lab in labels]
+        leg = fig.legend(handles, wrapped, loc="outside lower center", ncols=1, **kwargs)
+        if leg.get_window_extent(renderer).width <= room or chars <= 12:
+            return leg
+        leg.remove()
+        chars -= 4
+
+
+def texts_outside(fig: MplFigure | Figure) -> list[str]:
+    """The visible text of ``fig`` (titles, labels, tick labels, legends, notes) whose
+    rendered bounding box is not wholly inside the figure, as ``"text" (left, bottom, right,
+    top px)``; empty when everything fits. Draws the figure first."""
+    mpl_fig = fig.fig if isinstance(fig, Figure) else fig
+    with styled():
+        mpl_fig.canvas.draw()
+        renderer = mpl_fig.canvas.get_renderer()
+        box = mpl_fig.bbox
+        # Axes keep label objects for ticks outside the view limits; those are not drawn.
+        tick_labels, drawn = set(), set()
+        for ax in mpl_fig.axes:
+            for axis in (ax.xaxis, ax.yaxis):
+                for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                    tick_labels.update((tick.label1, tick.label2))
+                if ax.axison and axis.get_visible():
+                    for tick in axis._update_ticks():  # the ticks a draw shows
+                        drawn.update((tick.label1, tick.label2))
+        out = []
+        for t in mpl_fig.findobj(mpl.text.Text):
+            if not t.get_visible() or not t.get_text().strip() or t.figure is None:
+                continue
+            if t in tick_labels and t not in drawn:
+                continue
+            bb = t.get_window_extent(renderer)
+            patch = t.get_bbox_patch()
+            if patch is not None:
+                bb = patch.get_window_extent(renderer)
+            if (bb.x0 < box.x0 - 0.5 or bb.y0 < box.y0 - 0.5 or bb.x1 > box.x1 + 0.5
+                    or bb.y1 > box.y1 + 0.5):  # fmt: skip
+                out.append(f"{t.get_text()!r} ({bb.x0:.0f}, {bb.y0:.0f}, {bb.x1:.0f}, {bb.y1:.0f})")
+    return out
+
+
 def finish(
     fig: MplFigure, title: str, *, synthetic: bool, note: str = "", title_size: float = 12
 ) -> None:
-    """Add the title (wrapped to the figure's width), for synthetic data the visible
-    ``Synthetic demo data`` stamp in the top-right corner, and an optional note in a strip
-    kept free at the bottom (do not combine a note with a legend placed outside below)."""
+    """Add the title (wrapped so that it fits the figure's width, clear of the stamp), for
+    synthetic data the visible ``Synthetic demo data`` stamp in the top-right corner, and an
+    optional note in a strip kept free at the bottom (do not combine a note with a legend
+    placed outside below). Every text is measured: none may leave the figure."""
+    renderer = fig.canvas.get_renderer()
+    width_px = fig.bbox.width
+    room = width_px - 2 * EDGE_PX
     chars = int(fig.get_figwidth() * 72 / (title_size * 0.6))
+    stamp = None
     if synthetic:
-        chars -= 24  # keep the title clear of the stamp
-    fig.suptitle(
-        textwrap.fill(title, max(30, chars)),
-        x=0.01,
-        ha="left",
-        fontsize=title_size,
-        fontweight="bold",
-    )
-    if synthetic:
-        fig.text(
+        stamp = fig.text(
             0.992,
             0.985,
             SYNTHETIC_STAMP,
@@ -129,10 +202,22 @@ def finish(
             color=palette.STAMP,
             bbox={"boxstyle": "square,pad=0.3", "facecolor": "white", "edgecolor": palette.STAMP},
         )
+        pad = 2 * 0.3 * 10 * fig.dpi / 72  # the box's padding, both sides
+        room -= stamp.get_window_extent(renderer).width + pad + 12
+        chars -= 24  # keep the title clear of the stamp
+    sup = fig.suptitle(
+        textwrap.fill(title, max(30, chars)),
+        x=0.01,
+        ha="left",
+        fontsize=title_size,
+        fontweight="bold",
+    )
+    _wrap_to_fit(sup, title, room - 0.01 * width_px, renderer, max(30, chars))
     if note:
         band = FOOTER_INCHES / fig.get_figheight()
         fig.get_layout_engine().set(rect=(0, band, 1, 1 - band))
-        fig.text(0.01, band / 2, note, ha="left", va="center", fontsize=8.5, color="#333333")
+        text = fig.text(0.01, band / 2, note, ha="left", va="center", fontsize=8.5, color="#333333")
+        _wrap_to_fit(text, note, width_px * 0.98 - 2 * EDGE_PX, renderer, len(note))
     # Lay the figure out once and freeze it: a constrained layout can move by a pixel between
     # successive draws, and every rendering of a Figure must give the same bytes.
     fig.get_layout_engine().execute(fig)
@@ -236,9 +321,20 @@ def table_html(
         close = "</th>" if (i == 0 and row_header) else "</td>"
         body = body + tag + text + close
     rows = "".join("<tr>" + body + "</tr>")
-    return (
+    return scroll_box(
         f'<table class="cdp-table"><caption>{html.escape(caption)}</caption>'
-        f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+        f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>",
+        caption,
+    )
+
+
+def scroll_box(table: str, label: str) -> str:
+    """``table`` inside a box that scrolls sideways by itself on a narrow screen (so the page
+    never does); the box can take keyboard focus and is named after the table's caption,
+    as WCAG asks of a scrollable region."""
+    return (
+        f'<div class="cdp-scroll" role="region" tabindex="0" '
+        f'aria-label="{html.escape(label, quote=True)}">{table}</div>'
     )
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 from ..errors import InputError, Problem
 from ..stats import BETTER, HIGHER, LOWER, NOT_APPLICABLE, POLARITIES, SIMILAR, WORSE, compare
 from . import palette
-from .figure import Figure, caption_text, finish, new_figure, styled
+from .figure import Figure, caption_text, finish, legend_below, new_figure, styled
 from .inputs import (
     any_synthetic,
     england_mask,
@@ -270,7 +270,7 @@ def trend_chart(
         ax.set_xlabel(xlabel)
         ax.set_ylabel(m.axis_label)
         ax.set_ylim(bottom=0)
-        fig.legend(loc="outside lower center", ncols=3)
+        legend_below(fig, ncols=3)
         finish(fig, title, synthetic=synthetic)
 
     comp_text = f", {comparator['area_name'].iloc[0]}" if len(comparator) else ""
