@@ -26,12 +26,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__, episodes, fingertips, local_measures, ons, tidy
+from . import __version__, data_files, episodes, fingertips, local_measures, ons, tidy
 from .catalogue import Catalogue, load_indicators
 from .errors import CdpError, InputError, Problem
 from .paths import DATA_NOT_INPUTS
 from .periods import Quarter
-from .validation import detect, iter_files
+from .validation import detect
 
 #: Folders of the data folder that are not report inputs.
 NOT_INPUTS = DATA_NOT_INPUTS
@@ -54,10 +54,7 @@ def input_files(data_dir: str | Path) -> list[tuple[Path, str]]:
     """(path, kind) of every indicator source in the data folder, in path order."""
     data_dir = Path(data_dir)
     out = []
-    for f in iter_files([data_dir]):
-        rel = f.relative_to(data_dir).parts
-        if rel[0] in NOT_INPUTS or f.name.startswith("."):
-            continue
+    for f in data_files.inputs(data_dir):
         st = f.stat()
         kind = _kind(f, st.st_mtime_ns, st.st_size)
         if kind in SOURCES:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .. import __version__
+from .. import __version__, data_files
 from ..errors import ReportError
 from ..paths import DATA_NOT_INPUTS, PROJECT_ROOT
 
@@ -38,13 +38,8 @@ NOT_INPUTS = DATA_NOT_INPUTS
 
 
 def _data_files(data_dir: Path) -> list[Path]:
-    files = []
-    for root, dirs, names in os.walk(data_dir, followlinks=True):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
-        if Path(root) == Path(data_dir):
-            dirs[:] = [d for d in dirs if d not in NOT_INPUTS]
-        files += [Path(root) / n for n in sorted(names) if not n.startswith(".")]
-    return files
+    """The data folder's input files, by the one rule of :mod:`cdp_analysis.data_files`."""
+    return data_files.inputs(data_dir)
 
 
 def hash_inputs(data_dir: Path, targets_file: Path, notebooks: list[Path]) -> dict:

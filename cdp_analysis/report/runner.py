@@ -205,13 +205,12 @@ def preflight(data_dir: Path, targets: Path) -> None:
     source file (by building the indicator table, which validates each file and is cached
     by content hash, so the workers then load it from the cache). Raises the first
     :class:`~cdp_analysis.errors.InputError` found, naming the file and the fix."""
-    from .. import indicator_table
+    from .. import data_files, indicator_table
     from ..catalogue import load_indicators, load_targets
-    from ..validation import DATA_SUFFIXES, detect, iter_files, validate_file
+    from ..validation import DATA_SUFFIXES, detect, validate_file
 
-    for f in iter_files([data_dir]):
-        rel = f.relative_to(data_dir).parts
-        if rel[0] in indicator_table.NOT_INPUTS or f.suffix.lower() not in DATA_SUFFIXES:
+    for f in data_files.inputs(data_dir):  # a bad symbolic link stops the run here
+        if f.suffix.lower() not in DATA_SUFFIXES:
             continue
         if detect(f) is None:  # nothing in the data folder is silently left out
             raise CdpError(validate_file(f, data_dir).message)
