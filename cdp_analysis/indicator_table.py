@@ -12,21 +12,21 @@ real data wins over synthetic demo data, and the rows set aside are counted in
 completions for calendar year 2018 replaces the demo series' rolling 12 months to 2018/19 Q3
 for the 35 areas it covers. Two real sources disagreeing is an error.
 
-The assembled table is cached in memory and on disk (``data/cache/``), keyed by the SHA-256
-of every input file and the package version, so a warm report kernel loads it once.
+The assembled table is cached in memory, and on disk as Parquet outside the data folder
+(:mod:`cdp_analysis.table_cache`), keyed by the SHA-256 of every input file, the data
+folder's path and the package version, so each report kernel reads it instead of
+rebuilding it. A cache that does not read back cleanly is rebuilt, never trusted.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
-import pickle
 from functools import cache
 from pathlib import Path
 
 import pandas as pd
 
-from . import __version__, data_files, episodes, fingertips, local_measures, ons, tidy
+from . import __version__, data_files, episodes, fingertips, local_measures, ons, table_cache, tidy
 from .catalogue import Catalogue, load_indicators
 from .errors import CdpError, InputError, Problem
 from .paths import DATA_NOT_INPUTS
@@ -43,9 +43,8 @@ SOURCES = {
     "local measures CSV": "local",
     "record-level treatment episodes": "episodes",
 }
-CACHE_DIR = "cache"
-#: Bump when the cached object's shape changes, so old caches are not read.
-CACHE_FORMAT = 2
+#: Bump when the cached tables' shape changes, so old caches are not read.
+CACHE_FORMAT = 3
 #: Name prefix of `cdp-analysis fetch` downloads (dated, so names sort by date).
 API_DOWNLOAD_PREFIX = "fingertips_api_"
 
@@ -98,12 +97,13 @@ def _sha256_of(path: Path, mtime_ns: int, size: int) -> bytes:
 
 def _digest(files: list[tuple[Path, str]], catalogue_path: Path) -> str:
     h = hashlib.sha256(f"cdp-analysis {__version__} cache {CACHE_FORMAT}\n".encode())
+    h.update(str(catalogue_path.parent).encode() + b"\n")
     for f in [
         *(p for p, _ in files),
         catalogue_path,
         catalogue_path.parent / "lookups" / "areas.csv",
     ]:
-        h.update(str(f.name).encode())
+        h.update(f.relative_to(catalogue_path.parent).as_posix().encode() + b"\0")
         h.update(_file_sha256(f) if f.is_file() else b"-")
     return h.hexdigest()
 
@@ -191,26 +191,15 @@ def _build(
 
 @cache
 def _load_cached(data_dir: Path, digest: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    cache_file = data_dir / CACHE_DIR / f"indicator_table-{digest[:16]}.pkl"
-    if cache_file.is_file():
-        try:
-            with cache_file.open("rb") as fh:
-                cached = pickle.load(fh)
-            if isinstance(cached, tuple) and len(cached) == 2:
-                return cached
-            cache_file.unlink(missing_ok=True)
-        except Exception:  # a corrupt cache is rebuilt, never trusted
-            cache_file.unlink(missing_ok=True)
-    table = _build(data_dir)
-    try:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")  # one writer per process
-        with tmp.open("wb") as fh:
-            pickle.dump(table, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(cache_file)
-    except OSError:  # read-only data folder: work without the disk cache
-        pass
-    return table
+    cached = table_cache.read(digest)
+    if cached is not None:
+        table, extra, meta = cached
+        table.attrs["superseded"] = int(meta.get("superseded", 0))
+        table.attrs["files"] = [str(p) for p, _ in input_files(data_dir)]
+        return table, extra
+    table, extra = _build(data_dir)
+    table_cache.write(digest, table, extra, {"superseded": int(table.attrs["superseded"])})
+    return table, extra
 
 
 def digest(data_dir: str | Path) -> str:
