@@ -442,7 +442,9 @@ def _enum(m: _Map, key: str, allowed: tuple[str, ...], where: str, probs: _Probl
         return ""
     v = m[key]
     if v not in allowed:
-        probs.add(f"{where}: '{key}' is {brief(v)}", _line(m, key), key, f"one of {', '.join(allowed)}")
+        probs.add(
+            f"{where}: '{key}' is {brief(v)}", _line(m, key), key, f"one of {', '.join(allowed)}"
+        )
         return ""
     return v
 
@@ -511,7 +513,10 @@ def _read_priorities(raw: Any, top: _Map, probs: _Problems) -> dict[int, str]:
         line = _line(raw, key)
         if isinstance(key, bool) or not isinstance(key, int) or key < 1:
             probs.add(
-                f"priority number {brief(key)} is not a whole number", line, "priorities", "1, 2, 3, ..."
+                f"priority number {brief(key)} is not a whole number",
+                line,
+                "priorities",
+                "1, 2, 3, ...",
             )
             continue
         if not isinstance(text, str) or not text.strip():
@@ -971,7 +976,9 @@ def _read_targets(
             if v is None:
                 numbers[key] = None
             elif not _number(v):
-                probs.add(f"{tw}: '{key}' is {brief(v)}, not a number", _line(t, key), key, "a number")
+                probs.add(
+                    f"{tw}: '{key}' is {brief(v)}, not a number", _line(t, key), key, "a number"
+                )
                 numbers[key] = None
             else:
                 numbers[key] = float(v)

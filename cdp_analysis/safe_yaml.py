@@ -121,8 +121,7 @@ def check(text: str | bytes) -> None:
                 sizes[anchor] = expanded - start
         if expanded > MAX_NODES:
             raise YamlRefused(
-                f"the aliases (*name) expand to more than {MAX_NODES:,} values "
-                "(an 'alias bomb')",
+                f"the aliases (*name) expand to more than {MAX_NODES:,} values (an 'alias bomb')",
                 line,
                 fix="write the values out instead of referring to anchors",
             )
@@ -132,4 +131,4 @@ def load(text: str | bytes, loader: type | None = None) -> Any:
     """Check ``text`` (:func:`check`) and parse it with ``loader`` (a subclass of
     :data:`SafeLoader`; default :data:`SafeLoader`)."""
     check(text)
-    return yaml.load(text, Loader=loader or SafeLoader)  # noqa: S506 - a SafeLoader
+    return yaml.load(text, Loader=loader or SafeLoader)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
 import subprocess
 import sys
@@ -237,7 +236,9 @@ def verify(pack: Path, data_dir: Path | None = None) -> Check:
     for rel, info in inputs["files"].items():
         compare(f"{base / rel}", base / rel, info["sha256"])
     if present is not None:
-        check.added += [(str(base / rel), "input") for rel in sorted(present - set(inputs["files"]))]
+        check.added += [
+            (str(base / rel), "input") for rel in sorted(present - set(inputs["files"]))
+        ]
     else:
         check.missing.append((f"{base} (the data folder)", "input"))
     for label, info in [("targets file", inputs["targets_file"])] + [
