@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.cdp-installed
 AREA   ?= E06000044
 QUARTER ?= latest
 
-.PHONY: report test lint format docs benchmark clean setup
+.PHONY: report test lint format docs benchmark clean setup axe
 
 setup: $(STAMP)
 
@@ -21,7 +21,16 @@ $(STAMP): pyproject.toml
 report: $(STAMP)
 	$(BIN)/cdp-analysis run --area $(AREA) --quarter $(QUARTER)
 
-test: $(STAMP)
+#: axe-core (accessibility checks injected by tests/test_browser.py), pinned in tests/browser/package-lock.json
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then cd tests/browser && npm ci --ignore-scripts --no-audit --no-fund --silent && touch node_modules/axe-core/axe.min.js; \
+	else echo "warning: npm not found; the axe-core accessibility test will be skipped" >&2; fi
+
+axe: $(AXE)
+
+test: $(STAMP) $(AXE)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -39,4 +48,4 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) tests/browser/node_modules build *.egg-info .pytest_cache .ruff_cache

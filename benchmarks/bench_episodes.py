@@ -18,8 +18,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from cdp_analysis import areas, episodes
-from cdp_analysis.demo_episodes import write_demo_episodes
+from cdp_analysis import areas
+from cdp_analysis.demo.episodes import write_demo_episodes
+from cdp_analysis.sources import episodes
 
 FIRST, LAST = "2018-19Q1", "2025-26Q4"
 TARGET_SECONDS = 5.0

@@ -18,7 +18,7 @@ Policy (one place to change it: :data:`THRESHOLD`):
 * **Published national data** (ONS, Fingertips) is shown as published.
 
 The report applies this to the headline series before anything is assessed or drawn
-(:func:`cdp_analysis.report_data.load_report`), so every number, rate, chart, data table,
+(:func:`cdp_analysis.pages.report_data.load_report`), so every number, rate, chart, data table,
 target reason and executed notebook in a pack is built from suppressed figures.
 """
 

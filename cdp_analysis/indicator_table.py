@@ -26,11 +26,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__, data_files, episodes, fingertips, local_measures, ons, table_cache, tidy
-from .catalogue import Catalogue, load_indicators
+from . import __version__, data_files, table_cache, tidy
 from .errors import CdpError, InputError, Problem
 from .paths import DATA_NOT_INPUTS
 from .periods import Quarter
+from .plan.catalogue import Catalogue, load_indicators
+from .sources import episodes, fingertips, local_measures, ons
 from .validation import detect
 
 #: Folders of the data folder that are not report inputs.

@@ -14,9 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import areas, catalogue, data_files, episodes, fingertips, local_measures, ons
+from . import areas, data_files
 from .data_files import LinkError
 from .errors import CdpError, InputError, Problem
+from .plan import catalogue
+from .sources import episodes, fingertips, local_measures, ons
 
 #: Suffixes of data files (anything else in a data folder is documentation or provenance).
 DATA_SUFFIXES = {".csv", ".xlsx", ".xlsm", ".xls", ".yaml", ".yml"}

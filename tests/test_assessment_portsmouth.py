@@ -7,9 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cdp_analysis import areas, catalogue
+from cdp_analysis import areas
 from cdp_analysis.assessment import assess_area, assess_areas, prepare
 from cdp_analysis.paths import PROJECT_ROOT
+from cdp_analysis.plan import catalogue
 
 DATA = PROJECT_ROOT / "data"
 WORKBOOK = DATA / "ons" / "2021localauthorities.xlsx"
@@ -30,7 +31,7 @@ def plan(cat):
 
 @pytest.fixture(scope="module")
 def ons_deaths():
-    from cdp_analysis import ons
+    from cdp_analysis.sources import ons
 
     table = ons.load_workbook(WORKBOOK)
     table = table[table["indicator_id"].eq("ons_drug_misuse")].copy()

@@ -170,3 +170,42 @@ def test_print_layout_hides_navigation(browser, pack):
             checked += 1
     assert checked >= 1  # at least one page has a section heading to break before
     page.close()
+
+
+#: axe-core, installed from tests/browser/package-lock.json by ``npm ci`` (``make test`` does it).
+AXE = Path(__file__).resolve().parent / "browser" / "node_modules" / "axe-core" / "axe.min.js"
+#: The rule sets the project standard names: WCAG 2.0, 2.1 and 2.2 at levels A and AA.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def _axe_violations(page) -> list[dict]:
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(
+        """async (tags) => {
+            const r = await axe.run(document, {runOnly: {type: 'tag', values: tags},
+                                               resultTypes: ['violations']});
+            return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))}));
+        }""",
+        AXE_TAGS,
+    )
+
+
+def test_every_page_has_no_axe_violations(browser, pack):
+    """The project standard: 0 axe-core violations (WCAG 2.2 AA) on every page of the pack,
+    at a desktop width and at a phone's 390 px."""
+    if not AXE.exists():
+        pytest.skip(f"{AXE} missing: run `make axe` (npm ci in tests/browser)")
+    pages = sorted(pack.glob("*.html"))
+    assert pages
+    found = {}
+    for width in (1280, 390):
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        for path in pages:
+            page.goto(path.as_uri(), wait_until="load")
+            violations = _axe_violations(page)
+            if violations:
+                found[f"{path.name} at {width}px"] = violations
+        context.close()
+    assert not found, found

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from cdp_analysis.catalogue import (
+from cdp_analysis.errors import InputError
+from cdp_analysis.paths import PROJECT_ROOT
+from cdp_analysis.plan.catalogue import (
     Catalogue,
     indicators_table,
     load_indicators,
@@ -16,8 +18,6 @@ from cdp_analysis.catalogue import (
     looks_like_indicators_yaml,
     looks_like_targets_yaml,
 )
-from cdp_analysis.errors import InputError
-from cdp_analysis.paths import PROJECT_ROOT
 
 DATA = PROJECT_ROOT / "data"
 PLAN_TEXT = Path("/work/shared/seeds/001_91fdcf17b705ae97.txt")
@@ -493,9 +493,9 @@ def test_direction_target_refuses_a_typed_baseline(tmp_path):
     baseline_value would give a verdict against one number and a reason naming another."""
     import re
 
-    from cdp_analysis.catalogue import load_indicators, load_targets
     from cdp_analysis.errors import InputError
     from cdp_analysis.paths import default_data_dir
+    from cdp_analysis.plan.catalogue import load_indicators, load_targets
 
     data = default_data_dir()
     text = (data / "targets.yaml").read_text(encoding="utf-8")

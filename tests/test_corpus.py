@@ -32,8 +32,10 @@ import pandas as pd
 import pytest
 from corpus.cases import BY_NAME, CASES, DATA, FILES, RUN_CASES, Case, base_bytes, readme_table
 
-from cdp_analysis import areas, catalogue, cli, episodes, fingertips, local_measures, ons
+from cdp_analysis import areas, cli
 from cdp_analysis.errors import InputError
+from cdp_analysis.plan import catalogue
+from cdp_analysis.sources import episodes, fingertips, local_measures, ons
 
 README = Path(__file__).parent / "corpus" / "README.md"
 

@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 
 from cdp_analysis import areas
-from cdp_analysis.catalogue import load_indicators
 from cdp_analysis.commands import demo_data as command
-from cdp_analysis.demo_data import generate
-from cdp_analysis.local_measures import read_local_measures
+from cdp_analysis.demo.generate import generate
 from cdp_analysis.paths import PROJECT_ROOT
+from cdp_analysis.plan.catalogue import load_indicators
+from cdp_analysis.sources.local_measures import read_local_measures
 
 DEMO = PROJECT_ROOT / "data" / "demo"
 FINGERTIPS = "fingertips_completions_demo.csv"
@@ -181,7 +181,7 @@ def test_portsmouth_story(fingertips):
 
 
 def test_fingertips_reader_accepts_it(generated):
-    from cdp_analysis.fingertips import read_fingertips_csv
+    from cdp_analysis.sources.fingertips import read_fingertips_csv
 
     df = read_fingertips_csv(generated / FINGERTIPS)
     assert df["source"].str.startswith("synthetic demo data").all()

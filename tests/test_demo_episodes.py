@@ -8,9 +8,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from cdp_analysis import demo_episodes as demo
-from cdp_analysis import episodes as ep
 from cdp_analysis import tidy
+from cdp_analysis.demo import episodes as demo
+from cdp_analysis.sources import episodes as ep
 
 TODAY = date(2026, 11, 30)
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from cdp_analysis import disclosure
-from cdp_analysis.report_data import load_report
+from cdp_analysis.pages.report_data import load_report
 
 
 def rows(counts, *, category=None, denominator=None, area="E06000044", end="2026-03-31", age="18+"):

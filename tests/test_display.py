@@ -1,4 +1,4 @@
-"""Tests for cdp_analysis.display: deterministic PNGs, accessible self-contained HTML."""
+"""Tests for cdp_analysis.pages.display: deterministic PNGs, accessible self-contained HTML."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cdp_analysis import display
 from cdp_analysis.figures import Figure, count_chart
+from cdp_analysis.pages import display
 
 AREA = "E06000044"
 
@@ -79,7 +79,12 @@ def test_figure_html_is_accessible_and_offline(figure):
     assert not re.search(r"https?://", out)
     assert out.startswith('<figure class="cdp-figure"><img src="data:image/png;base64,')
     assert "<figcaption>Source: Local measures return, Portsmouth City Council." in out
-    assert "<details><summary>Data table</summary><table" in out
+    # the table scrolls inside its own focusable, named region (never the page)
+    assert (
+        '<details><summary>Data table</summary><div class="cdp-scroll" role="region" tabindex="0"'
+        in out
+    )
+    assert "</table></div></details>" in out
     assert out.endswith("</details></figure>")
     assert out == display.figure_html(figure)  # no random ids or timestamps
 

@@ -177,7 +177,7 @@ def test_data_page_and_data_log_give_the_same_ons_fingerprint():
 
 
 def test_data_page_lists_every_measure_of_the_catalogue():
-    from cdp_analysis.catalogue import load_indicators
+    from cdp_analysis.plan.catalogue import load_indicators
 
     page = DATA_PAGE.read_text(encoding="utf-8")
     catalogue = load_indicators(REPO / "data" / "indicators.yaml")

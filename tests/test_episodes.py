@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cdp_analysis import episodes as ep
 from cdp_analysis import tidy
 from cdp_analysis.errors import InputError
+from cdp_analysis.sources import episodes as ep
 
 TODAY = date(2026, 11, 30)
 HEADER = ",".join(ep.REQUIRED_COLUMNS)
@@ -645,7 +645,7 @@ def _reference_counts(episodes: pd.DataFrame, quarters) -> dict:
 
 
 def test_matches_a_plain_per_client_reference(tmp_path):
-    from cdp_analysis.demo_episodes import write_demo_episodes
+    from cdp_analysis.demo.episodes import write_demo_episodes
     from cdp_analysis.periods import Quarter, quarter_range
 
     path = write_demo_episodes(

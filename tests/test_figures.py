@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cdp_analysis.display import render_png
 from cdp_analysis.errors import InputError
 from cdp_analysis.figures import (
     SYNTHETIC_STAMP,
@@ -33,6 +32,7 @@ from cdp_analysis.figures import (
     spine_positions,
     trend_chart,
 )
+from cdp_analysis.pages.display import render_png
 
 AREA = "E06000044"
 REAL = "OHID Fingertips, indicator 90244"
@@ -584,7 +584,7 @@ def test_trend_title_uses_polarity():
 
 
 def test_target_line_from_catalogue_target():
-    from cdp_analysis.catalogue import Target
+    from cdp_analysis.plan.catalogue import Target
 
     target = Target(
         measure="opiate_completions", type="multiple_of_baseline", reason="Double it", multiple=2.0

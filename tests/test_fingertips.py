@@ -14,14 +14,14 @@ import pytest
 
 from cdp_analysis import tidy
 from cdp_analysis.errors import InputError
-from cdp_analysis.fingertips import (
+from cdp_analysis.paths import PROJECT_ROOT
+from cdp_analysis.sources.fingertips import (
     looks_like_compiled_extract,
     looks_like_fingertips_csv,
     map_area_type,
     read_compiled_extract,
     read_fingertips_csv,
 )
-from cdp_analysis.paths import PROJECT_ROOT
 
 FIXTURE = PROJECT_ROOT / "tests" / "fixtures" / "fingertips" / "indicator-93495-all-areas.csv"
 EXTRACT = PROJECT_ROOT / "data" / "fingertips" / "fingertips_psychty_walkthrough_2020_extract.csv"

@@ -23,8 +23,8 @@ import pytest
 
 from cdp_analysis import tidy
 from cdp_analysis.errors import FetchError
-from cdp_analysis.fingertips_api import MAX_IDS_PER_CALL, FingertipsClient
 from cdp_analysis.paths import PROJECT_ROOT
+from cdp_analysis.sources.fingertips_api import MAX_IDS_PER_CALL, FingertipsClient
 
 FIXTURE = PROJECT_ROOT / "tests" / "fixtures" / "fingertips" / "indicator-93495-all-areas.csv"
 BOM = b"\xef\xbb\xbf"

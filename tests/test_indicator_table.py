@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 
 from cdp_analysis import indicator_table, tidy
-from cdp_analysis.catalogue import load_indicators
 from cdp_analysis.cli import main as cli_main
 from cdp_analysis.paths import default_data_dir
 from cdp_analysis.periods import Quarter
+from cdp_analysis.plan.catalogue import load_indicators
 from cdp_analysis.validation import detect, validate_paths
 
 DATA = default_data_dir()

@@ -8,15 +8,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cdp_analysis.catalogue import load_indicators
 from cdp_analysis.errors import InputError
-from cdp_analysis.local_measures import (
+from cdp_analysis.paths import PROJECT_ROOT
+from cdp_analysis.plan.catalogue import load_indicators
+from cdp_analysis.sources.local_measures import (
     COLUMNS,
     looks_like_local_measures,
     read_local_measures,
     template_path,
 )
-from cdp_analysis.paths import PROJECT_ROOT
 
 HEADER = ",".join(COLUMNS)
 TODAY = date(2026, 11, 30)

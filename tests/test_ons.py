@@ -1,4 +1,4 @@
-"""ONS drug poisoning deaths workbook loader (cdp_analysis.ons).
+"""ONS drug poisoning deaths workbook loader (cdp_analysis.sources.ons).
 
 The bundled workbook (data/ons/2021localauthorities.xlsx) is checked cell for cell against the
 tidy CSV extracts of the same edition (tests/fixtures/ons/, made independently of this code),
@@ -16,9 +16,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from cdp_analysis import areas, ons, tidy
+from cdp_analysis import areas, tidy
 from cdp_analysis.errors import InputError
 from cdp_analysis.paths import PROJECT_ROOT
+from cdp_analysis.sources import ons
 
 WORKBOOK = PROJECT_ROOT / "data" / "ons" / "2021localauthorities.xlsx"
 FIXTURES = Path(__file__).parent / "fixtures" / "ons"

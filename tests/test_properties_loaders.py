@@ -35,8 +35,10 @@ from corpus.cases import DATA, base_ons
 from hypothesis import HealthCheck, assume, event, example, given, settings
 from hypothesis import strategies as st
 
-from cdp_analysis import areas, catalogue, episodes, fingertips, local_measures, ons, tidy
+from cdp_analysis import areas, tidy
 from cdp_analysis.errors import CdpError
+from cdp_analysis.plan import catalogue
+from cdp_analysis.sources import episodes, fingertips, local_measures, ons
 from cdp_analysis.stats import (
     StatsInputError,
     byar_ci,

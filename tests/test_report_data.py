@@ -6,12 +6,12 @@ from datetime import date
 
 import pytest
 
-from cdp_analysis import sections
-from cdp_analysis.catalogue import Plan
 from cdp_analysis.errors import CdpError
+from cdp_analysis.pages import sections
+from cdp_analysis.pages.report_data import choose_plan, load_report, resolve_quarter
 from cdp_analysis.paths import default_data_dir
 from cdp_analysis.periods import Quarter
-from cdp_analysis.report_data import choose_plan, load_report, resolve_quarter
+from cdp_analysis.plan.catalogue import Plan
 
 DATA = default_data_dir()
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from cdp_analysis.catalogue import load_indicators
+from cdp_analysis.plan.catalogue import load_indicators
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"

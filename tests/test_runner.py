@@ -2,7 +2,7 @@
 
 Fixture notebooks (tests/fixtures/notebooks/):
   00_overview   parameters cell, prints the parameters it got, hands a table to the index
-                (cell tagged ``index-summary``), figure helper as cdp_analysis.display does it
+                (cell tagged ``index-summary``), figure helper as cdp_analysis.pages.display does it
   01_trend      a figure with alt text, a DataFrame, a warning and a stderr line (both must
                 not reach readers), a summary via output metadata, and state left behind
   02_synthetic  fails if the previous notebook's state leaked; prints "synthetic demo data"

@@ -203,7 +203,7 @@ def assess_area(
 
     Args:
         table: the tidy indicator table (``indicator_id`` = catalogue measure id), every area.
-        catalogue: the catalogue (``cdp_analysis.catalogue``) or a list of measure entries.
+        catalogue: the catalogue (``cdp_analysis.plan.catalogue``) or a list of measure entries.
         targets_plan: one plan of ``data/targets.yaml`` (or None: every measure "no target").
         area_code: an area of ``data/lookups/areas.csv`` (any English upper-tier LA).
         quarter: reporting quarter (``Quarter`` or a label like ``2025-26Q4``).

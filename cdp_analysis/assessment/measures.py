@@ -1,6 +1,6 @@
 """The plan's measures and targets as tables.
 
-The catalogue (``data/indicators.yaml``, read by :mod:`cdp_analysis.catalogue`) and a plan
+The catalogue (``data/indicators.yaml``, read by :mod:`cdp_analysis.plan.catalogue`) and a plan
 of ``data/targets.yaml`` arrive as objects, dataclasses or plain dicts; the assessment works
 on one row per measure (:func:`measure_table`) and one row per target (:func:`target_table`)
 so that every step is a vectorised join rather than a loop over measures.
@@ -16,9 +16,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..errors import InputError, Problem
+from ..periods import parse_period
+
 # The allowed values are the catalogue's own; they are checked again here because the
 # assessment also accepts plain dicts that never passed through the catalogue's reader.
-from ..catalogue import (
+from ..plan.catalogue import (
     COMPARISONS,
     DIRECTIONS,
     FREQUENCIES,
@@ -27,8 +30,6 @@ from ..catalogue import (
     TARGET_TYPES,
     UNITS,
 )
-from ..errors import InputError, Problem
-from ..periods import parse_period
 
 #: Value of one unit's multiplier: proportions are stored as percentages, rates per 100,000.
 MULTIPLIER = {"percent": 100.0, "per_100k": 100_000.0, "count": 1.0, "kg": 1.0}
@@ -112,7 +113,7 @@ def _text_list(value: Any) -> str:
 def measure_table(catalogue: Any) -> pd.DataFrame:
     """One row per measure of the catalogue, in catalogue order (column ``order``).
 
-    Accepts the :mod:`cdp_analysis.catalogue` object, a list of measure entries (dicts or
+    Accepts the :mod:`cdp_analysis.plan.catalogue` object, a list of measure entries (dicts or
     dataclasses with the keys of ``data/indicators.yaml``), a mapping of id to entry, or a
     DataFrame already in this shape. Raises :class:`InputError` for a measure whose unit,
     polarity, method or frequency the assessment does not know.

@@ -36,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from cdp_analysis.demo_data import DEMO_AREA, SEED, generate
+    from cdp_analysis.demo.generate import DEMO_AREA, SEED, generate
 
     written = generate(
         args.out, area_code=args.area or DEMO_AREA, seed=SEED if args.seed is None else args.seed

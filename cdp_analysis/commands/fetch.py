@@ -5,8 +5,8 @@ names — measures with ``source: fingertips`` and any ``fingertips_id`` — plu
 92447 and 92432, for upper-tier local authorities (area type 502) and England (15).
 
 It writes, only after every answer has passed the checks of
-:mod:`cdp_analysis.fingertips_api` and the whole table those of
-:func:`cdp_analysis.fingertips.read_fingertips_csv`:
+:mod:`cdp_analysis.sources.fingertips_api` and the whole table those of
+:func:`cdp_analysis.sources.fingertips.read_fingertips_csv`:
 
 * ``<data>/fingertips/fingertips_api_<YYYY-MM-DD>.csv``: the CSV exactly as Fingertips sent
   it (one header, every request's rows), UTF-8 with a byte-order mark like a site download;
@@ -31,8 +31,9 @@ import yaml
 
 from .. import safe_yaml
 from ..errors import CdpError, FetchError, InputError
-from ..fingertips import read_fingertips_csv
-from ..fingertips_api import (
+from ..paths import default_data_dir
+from ..sources.fingertips import read_fingertips_csv
+from ..sources.fingertips_api import (
     DEFAULT_BASE_URL,
     ENGLAND_AREA_TYPE,
     UTLA_AREA_TYPE,
@@ -41,7 +42,6 @@ from ..fingertips_api import (
     normalise_ids,
     write_atomic,
 )
-from ..paths import default_data_dir
 
 HELP = "Download the plan's Fingertips indicators (upper-tier LAs and England) into data/."
 
@@ -110,7 +110,7 @@ def catalogue_ids(data_dir: Path) -> list[str]:
     if not path.is_file():
         return []
     try:
-        from .. import catalogue
+        from ..plan import catalogue
     except ImportError:  # pragma: no cover - catalogue.py is part of the package
         catalogue = None
     if catalogue is not None and hasattr(catalogue, "load_indicators"):

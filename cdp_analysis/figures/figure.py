@@ -9,12 +9,16 @@ unchanged after every call.
 
 from __future__ import annotations
 
+import base64
+import html
+import io
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import matplotlib as mpl
+import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure as MplFigure
@@ -74,9 +78,7 @@ class Figure:
 
     def _repr_html_(self) -> str:
         """Shown when a notebook cell ends with a Figure: the same accessible ``<figure>``
-        as :func:`cdp_analysis.display.show_figure`."""
-        from ..display import figure_html
-
+        as :func:`cdp_analysis.pages.display.show_figure`."""
         return figure_html(self)
 
 
@@ -99,24 +101,97 @@ def new_figure(width: float, height: float, **subplot_kw) -> tuple[MplFigure, ob
     return fig, axes
 
 
+#: Space kept clear between any text and the edge of the figure (pixels).
+EDGE_PX = 3
+
+
+def _wrap_to_fit(text_artist, source: str, room: float, renderer, start: int) -> None:
+    """Re-wrap ``text_artist`` (holding ``source``) to fewer characters a line until its
+    rendered width is at most ``room`` pixels (measured, not estimated: bold text and wide
+    letters defeat a characters-per-inch guess)."""
+    chars = max(12, start)
+    text_artist.set_text(textwrap.fill(source, chars))
+    while text_artist.get_window_extent(renderer).width > room and chars > 12:
+        chars -= 3
+        text_artist.set_text(textwrap.fill(source, chars))
+
+
+def legend_below(fig: MplFigure, ncols: int = 3, **kwargs):
+    """A figure legend below the axes (``outside lower center``, so the constrained layout
+    makes room for it) with as many of ``ncols`` columns as fit inside the figure's width;
+    labels are wrapped when even one column is too wide. Returns the legend."""
+    handles, labels = [], []
+    for ax in fig.axes:
+        h, lab = ax.get_legend_handles_labels()
+        handles += h
+        labels += lab
+    if not handles:
+        return None
+    renderer = fig.canvas.get_renderer()
+    room = fig.bbox.width - 2 * EDGE_PX
+    for n in range(min(ncols, len(handles)), 0, -1):
+        leg = fig.legend(handles, labels, loc="outside lower center", ncols=n, **kwargs)
+        if leg.get_window_extent(renderer).width <= room:
+            return leg
+        leg.remove()
+    chars = max(12, int(max(len(lab) for lab in labels) * 0.6))
+    while True:
+        wrapped = [textwrap.fill(lab, chars) for lab in labels]
+        leg = fig.legend(handles, wrapped, loc="outside lower center", ncols=1, **kwargs)
+        if leg.get_window_extent(renderer).width <= room or chars <= 12:
+            return leg
+        leg.remove()
+        chars -= 4
+
+
+def texts_outside(fig: MplFigure | Figure) -> list[str]:
+    """The visible text of ``fig`` (titles, labels, tick labels, legends, notes) whose
+    rendered bounding box is not wholly inside the figure, as ``"text" (left, bottom, right,
+    top px)``; empty when everything fits. Draws the figure first."""
+    mpl_fig = fig.fig if isinstance(fig, Figure) else fig
+    with styled():
+        mpl_fig.canvas.draw()
+        renderer = mpl_fig.canvas.get_renderer()
+        box = mpl_fig.bbox
+        # Axes keep label objects for ticks outside the view limits; those are not drawn.
+        tick_labels, drawn = set(), set()
+        for ax in mpl_fig.axes:
+            for axis in (ax.xaxis, ax.yaxis):
+                for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                    tick_labels.update((tick.label1, tick.label2))
+                if ax.axison and axis.get_visible():
+                    for tick in axis._update_ticks():  # the ticks a draw shows
+                        drawn.update((tick.label1, tick.label2))
+        out = []
+        for t in mpl_fig.findobj(mpl.text.Text):
+            if not t.get_visible() or not t.get_text().strip() or t.figure is None:
+                continue
+            if t in tick_labels and t not in drawn:
+                continue
+            bb = t.get_window_extent(renderer)
+            patch = t.get_bbox_patch()
+            if patch is not None:
+                bb = patch.get_window_extent(renderer)
+            if (bb.x0 < box.x0 - 0.5 or bb.y0 < box.y0 - 0.5 or bb.x1 > box.x1 + 0.5
+                    or bb.y1 > box.y1 + 0.5):  # fmt: skip
+                out.append(f"{t.get_text()!r} ({bb.x0:.0f}, {bb.y0:.0f}, {bb.x1:.0f}, {bb.y1:.0f})")
+    return out
+
+
 def finish(
     fig: MplFigure, title: str, *, synthetic: bool, note: str = "", title_size: float = 12
 ) -> None:
-    """Add the title (wrapped to the figure's width), for synthetic data the visible
-    ``Synthetic demo data`` stamp in the top-right corner, and an optional note in a strip
-    kept free at the bottom (do not combine a note with a legend placed outside below)."""
+    """Add the title (wrapped so that it fits the figure's width, clear of the stamp), for
+    synthetic data the visible ``Synthetic demo data`` stamp in the top-right corner, and an
+    optional note in a strip kept free at the bottom (do not combine a note with a legend
+    placed outside below). Every text is measured: none may leave the figure."""
+    renderer = fig.canvas.get_renderer()
+    width_px = fig.bbox.width
+    room = width_px - 2 * EDGE_PX
     chars = int(fig.get_figwidth() * 72 / (title_size * 0.6))
+    stamp = None
     if synthetic:
-        chars -= 24  # keep the title clear of the stamp
-    fig.suptitle(
-        textwrap.fill(title, max(30, chars)),
-        x=0.01,
-        ha="left",
-        fontsize=title_size,
-        fontweight="bold",
-    )
-    if synthetic:
-        fig.text(
+        stamp = fig.text(
             0.992,
             0.985,
             SYNTHETIC_STAMP,
@@ -127,10 +202,22 @@ def finish(
             color=palette.STAMP,
             bbox={"boxstyle": "square,pad=0.3", "facecolor": "white", "edgecolor": palette.STAMP},
         )
+        pad = 2 * 0.3 * 10 * fig.dpi / 72  # the box's padding, both sides
+        room -= stamp.get_window_extent(renderer).width + pad + 12
+        chars -= 24  # keep the title clear of the stamp
+    sup = fig.suptitle(
+        textwrap.fill(title, max(30, chars)),
+        x=0.01,
+        ha="left",
+        fontsize=title_size,
+        fontweight="bold",
+    )
+    _wrap_to_fit(sup, title, room - 0.01 * width_px, renderer, max(30, chars))
     if note:
         band = FOOTER_INCHES / fig.get_figheight()
         fig.get_layout_engine().set(rect=(0, band, 1, 1 - band))
-        fig.text(0.01, band / 2, note, ha="left", va="center", fontsize=8.5, color="#333333")
+        text = fig.text(0.01, band / 2, note, ha="left", va="center", fontsize=8.5, color="#333333")
+        _wrap_to_fit(text, note, width_px * 0.98 - 2 * EDGE_PX, renderer, len(note))
     # Lay the figure out once and freeze it: a constrained layout can move by a pixel between
     # successive draws, and every rendering of a Figure must give the same bytes.
     fig.get_layout_engine().execute(fig)
@@ -142,3 +229,148 @@ def caption_text(sources: pd.Series, periods: str, extra: str = "") -> str:
     names = sorted({s for s in sources.astype(str) if s})
     text = f"Source: {'; '.join(names) if names else 'not recorded'}. Period: {periods}."
     return f"{text} {extra}".strip()
+
+
+#: Column headings for the columns figures and summaries use; others are title-cased.
+HEADINGS = {
+    "area_name": "Area",
+    "area_code": "Area code",
+    "period_label": "Period",
+    "value": "Value",
+    "lower_95": "Lower 95% limit",
+    "upper_95": "Upper 95% limit",
+    "lower_99_8": "Lower 99.8% limit",
+    "upper_99_8": "Upper 99.8% limit",
+    "count": "Count",
+    "denominator": "Denominator",
+    "expected": "Expected count",
+    "value_note": "Note",
+    "source": "Source",
+    "short_name": "Measure",
+    "england_value": "England",
+    "vs_england": "Compared with England",
+    "funnel_position": "Position in funnel",
+    "lowest_area_value": "Lowest area",
+    "q25": "25th percentile",
+    "q75": "75th percentile",
+    "highest_area_value": "Highest area",
+}
+
+#: Columns shown in a figure's data table when the figure names none, in this order.
+DEFAULT_TABLE_COLUMNS = (
+    "area_name", "period_label", "count", "denominator", "value", "lower_95", "upper_95", "value_note",
+)  # fmt: skip
+
+#: Columns always written as whole numbers.
+WHOLE_NUMBER_COLUMNS = {"count", "denominator", "n_areas"}
+
+MISSING = "no value"
+
+
+def render_png(fig: MplFigure | Figure, dpi: int = DPI) -> bytes:
+    """The chart as PNG bytes; the same figure always gives the same bytes (fixed dpi, no
+    ``Software`` or date metadata)."""
+    mpl_fig = fig.fig if isinstance(fig, Figure) else fig
+    buf = io.BytesIO()
+    with styled():
+        mpl_fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None}, facecolor="white")
+    return buf.getvalue()
+
+
+def _format_column(s: pd.Series, name: str) -> pd.Series:
+    """One column as display strings (thousands separators, one decimal place for
+    non-whole numbers, ``31 Mar 2024`` dates, Yes/No), ``no value`` where missing."""
+    if pd.api.types.is_bool_dtype(s):
+        return s.map({True: "Yes", False: "No"}).fillna(MISSING).astype(str)
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return s.dt.strftime("%d %b %Y").fillna(MISSING).astype(str)
+    if pd.api.types.is_numeric_dtype(s):
+        v = s.astype(float)
+        finite = v[np.isfinite(v)]
+        whole = name in WHOLE_NUMBER_COLUMNS or bool((finite == finite.round()).all())
+        pattern = "{:,.0f}" if whole else "{:,.1f}"
+        return v.map(lambda x: MISSING if pd.isna(x) else pattern.format(x)).astype(str)
+    return s.astype(object).where(s.notna(), MISSING).astype(str)
+
+
+def table_html(
+    df: pd.DataFrame,
+    caption: str,
+    *,
+    row_header: bool = True,
+    max_rows: int | None = None,
+    headings: dict[str, str] | None = None,
+) -> str:
+    """An accessible HTML ``<table>``: ``<caption>``, ``<th scope="col">`` headings, the first
+    column as ``<th scope="row">`` (when ``row_header``), every cell escaped. With
+    ``max_rows``, longer tables show their first rows and the caption says so."""
+    names = {**HEADINGS, **(headings or {})}
+    total = len(df)
+    if max_rows is not None and total > max_rows:
+        df = df.head(max_rows)
+        caption = f"{caption} (first {max_rows} of {total} rows)"
+    cols = list(df.columns)
+    head = "".join(
+        f'<th scope="col">{html.escape(names.get(str(c), str(c).replace("_", " ").capitalize()))}</th>'
+        for c in cols
+    )
+    body = pd.Series("", index=df.index, dtype=object)
+    for i, c in enumerate(cols):
+        text = _format_column(df[c], str(c)).map(html.escape)
+        tag = '<th scope="row">' if (i == 0 and row_header) else "<td>"
+        close = "</th>" if (i == 0 and row_header) else "</td>"
+        body = body + tag + text + close
+    rows = "".join("<tr>" + body + "</tr>")
+    return scroll_box(
+        f'<table class="cdp-table"><caption>{html.escape(caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>",
+        caption,
+    )
+
+
+def scroll_box(table: str, label: str) -> str:
+    """``table`` inside a box that scrolls sideways by itself on a narrow screen (so the page
+    never does); the box can take keyboard focus and is named after the table's caption,
+    as WCAG asks of a scrollable region."""
+    return (
+        f'<div class="cdp-scroll" role="region" tabindex="0" '
+        f'aria-label="{html.escape(label, quote=True)}">{table}</div>'
+    )
+
+
+def _table_frame(figure: Figure, columns: Sequence[str] | None) -> pd.DataFrame:
+    wanted = list(columns or figure.table_columns or DEFAULT_TABLE_COLUMNS)
+    df = figure.data[[c for c in wanted if c in figure.data.columns]]
+    empty = df.isna() | (df.astype(str).apply(lambda s: s.str.strip()) == "")
+    return df.loc[:, ~empty.all(axis=0)]
+
+
+def figure_html(
+    figure: Figure,
+    *,
+    data_table: bool = True,
+    columns: Sequence[str] | None = None,
+    max_rows: int | None = 200,
+) -> str:
+    """The ``<figure>`` for a chart: the PNG embedded as a data URI with ``alt`` text, the
+    caption, and (``data_table``) a collapsed ``<details>`` table of the data behind it."""
+    png = render_png(figure)
+    width = round(figure.fig.get_figwidth() * DPI)
+    height = round(figure.fig.get_figheight() * DPI)
+    img = (
+        f'<img src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}" '
+        f'alt="{html.escape(figure.alt, quote=True)}" width="{width}" height="{height}" '
+        'style="max-width:100%;height:auto">'
+    )
+    parts = [
+        f'<figure class="cdp-figure">{img}<figcaption>{html.escape(figure.caption)}</figcaption>'
+    ]
+    if data_table and figure.data is not None and not figure.data.empty:
+        table = table_html(
+            _table_frame(figure, columns),
+            f"Data behind the chart: {figure.title}" if figure.title else "Data behind the chart",
+            max_rows=max_rows,
+        )
+        parts.append(f"<details><summary>Data table</summary>{table}</details>")
+    parts.append("</figure>")
+    return "".join(parts)

@@ -12,7 +12,7 @@ from ..errors import InputError, Problem
 from ..stats.funnels import HIGH_95, HIGH_99_8, LOW_95, LOW_99_8, NOT_SIGNIFICANT
 from ..tidy import UTLA
 from . import palette
-from .figure import Figure, caption_text, finish, new_figure, styled
+from .figure import Figure, caption_text, finish, legend_below, new_figure, styled
 from .inputs import any_synthetic, england_mask, no_rows, require_columns, single_value
 from .units import POLARITY_WORDS, format_value, measure_info
 
@@ -224,7 +224,7 @@ def funnel_plot(
         ax.set_xlabel(x_label)
         ax.set_ylabel(m.axis_label)
         _frame_on_points(ax, xs[plotted], vs[plotted], england_value, unit)
-        fig.legend(loc="outside lower center", ncols=3)
+        legend_below(fig, ncols=3)
         finish(fig, title, synthetic=synthetic)
 
     n = int(plotted.sum())

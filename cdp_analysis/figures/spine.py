@@ -9,7 +9,7 @@ import pandas as pd
 from ..errors import InputError, Problem
 from ..tidy import UTLA
 from . import palette
-from .figure import Figure, caption_text, finish, new_figure, styled
+from .figure import Figure, caption_text, finish, legend_below, new_figure, styled
 from .inputs import any_synthetic, no_duplicates, require_columns
 from .units import format_value
 
@@ -182,7 +182,7 @@ def spine_chart(
         ax.grid(False)
         ax.spines[["left", "top", "right"]].set_visible(False)
         _value_table(tab, frame, n, area_name)
-        fig.legend(loc="outside lower center", ncols=3)
+        legend_below(fig, ncols=3)
         finish(fig, title, synthetic=synthetic)
 
     listed = []

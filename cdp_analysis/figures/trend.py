@@ -14,7 +14,7 @@ import pandas as pd
 from ..errors import InputError, Problem
 from ..stats import BETTER, HIGHER, LOWER, NOT_APPLICABLE, POLARITIES, SIMILAR, WORSE, compare
 from . import palette
-from .figure import Figure, caption_text, finish, new_figure, styled
+from .figure import Figure, caption_text, finish, legend_below, new_figure, styled
 from .inputs import (
     any_synthetic,
     england_mask,
@@ -66,7 +66,7 @@ class TargetLine:
         baseline_period: str | None = None,
         target_date: date | None = None,
     ) -> TargetLine | None:
-        """From a :class:`cdp_analysis.catalogue.Target` (``type`` value,
+        """From a :class:`cdp_analysis.plan.catalogue.Target` (``type`` value,
         multiple_of_baseline, direction or none). ``baseline_period`` is the period label of
         the baseline in the charted series (e.g. ``2022/23`` or ``2022/23 Q4``);
         ``target_date`` is usually the plan's end. None for ``type="none"``."""
@@ -270,7 +270,7 @@ def trend_chart(
         ax.set_xlabel(xlabel)
         ax.set_ylabel(m.axis_label)
         ax.set_ylim(bottom=0)
-        fig.legend(loc="outside lower center", ncols=3)
+        legend_below(fig, ncols=3)
         finish(fig, title, synthetic=synthetic)
 
     comp_text = f", {comparator['area_name'].iloc[0]}" if len(comparator) else ""

@@ -27,7 +27,7 @@ code, prompts, tracebacks, stderr or warnings; images embedded; ``<html lang="en
 internet; the same navigation on every page. A page whose notebook's outputs mention
 "synthetic demo data" gets a footer note saying so. The same inputs give byte-identical HTML.
 A page is withheld (and the pack marked failed) when it has an ``<img>`` without a non-empty
-``alt`` (e.g. a notebook calling ``plt.show()``; show figures with ``cdp_analysis.display``)
+``alt`` (e.g. a notebook calling ``plt.show()``; show figures with ``cdp_analysis.pages.display``)
 or would load anything from the internet.
 
 The summary on the index page. A notebook hands HTML to the index by either

@@ -41,13 +41,13 @@ PRELOAD: tuple[str, ...] = (
     "cdp_analysis.periods",
     "cdp_analysis.areas",
     "cdp_analysis.stats",
-    "cdp_analysis.catalogue",
+    "cdp_analysis.plan.catalogue",
     "cdp_analysis.indicator_table",
     "cdp_analysis.assessment",
     "cdp_analysis.figures",
-    "cdp_analysis.display",
-    "cdp_analysis.report_data",
-    "cdp_analysis.sections",
+    "cdp_analysis.pages.display",
+    "cdp_analysis.pages.report_data",
+    "cdp_analysis.pages.sections",
 )
 
 _saved: dict = {}

@@ -224,7 +224,7 @@ class _Scanner(HTMLParser):
             if not alt or alt == NBCONVERT_PLACEHOLDER_ALT:
                 self._add(
                     "a figure or image has no text alternative (alt text). Display figures "
-                    "with cdp_analysis.display, not plt.show() or a bare image"
+                    "with cdp_analysis.pages.display, not plt.show() or a bare image"
                 )
         for attr in _LOADING_ATTRS:
             value = a.get(attr, "")

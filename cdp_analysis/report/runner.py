@@ -31,7 +31,7 @@ _NAME_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 def resolve_quarter(text: str, data_dir: Path) -> Quarter:
     """``--quarter``: a label such as ``2025-26Q4``, or ``latest``, the latest quarter with
     quarterly data in the data folder (``indicator_table.latest_quarter``)."""
-    from ..report_data import resolve_quarter as resolve
+    from ..pages.report_data import resolve_quarter as resolve
 
     try:
         return resolve(text, data_dir)
@@ -206,7 +206,7 @@ def preflight(data_dir: Path, targets: Path) -> None:
     by content hash, so the workers then load it from the cache). Raises the first
     :class:`~cdp_analysis.errors.InputError` found, naming the file and the fix."""
     from .. import data_files, indicator_table
-    from ..catalogue import load_indicators, load_targets
+    from ..plan.catalogue import load_indicators, load_targets
     from ..validation import DATA_SUFFIXES, detect, validate_file
 
     for f in data_files.inputs(data_dir):  # a bad symbolic link stops the run here

@@ -6,7 +6,7 @@ One endpoint is used::
         &child_area_type_id=502&parent_area_type_id=15
 
 (502 = upper-tier local authorities, "Counties & UAs (from Apr 2023)"; 15 = England). The
-answer is the 27-column Fingertips CSV, read with :func:`cdp_analysis.fingertips.
+answer is the 27-column Fingertips CSV, read with :func:`cdp_analysis.sources.fingertips.
 read_fingertips_csv`.
 
 Behaviour:
@@ -47,10 +47,10 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from . import __version__
-from .errors import FetchError, InputError
+from .. import __version__
+from ..errors import FetchError, InputError
+from ..paths import default_data_dir
 from .fingertips import read_fingertips_csv
-from .paths import default_data_dir
 
 DEFAULT_BASE_URL = "https://fingertips.phe.org.uk/api"
 ENDPOINT = "all_data/csv/by_indicator_id"

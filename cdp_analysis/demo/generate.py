@@ -25,7 +25,7 @@ indicator exists (the completion indicators need the Fingertips API on a connect
     are small (1-4) so that disclosure control is exercised.
 ``episodes_E06000044_demo.csv``
     Record-level treatment episodes for Portsmouth, written by
-    :func:`cdp_analysis.demo_episodes.write_demo_episodes`.
+    :func:`cdp_analysis.demo.episodes.write_demo_episodes`.
 
 Every number is drawn from ``numpy.random.default_rng`` with fixed seeds (one stream per
 indicator or measure, keyed by a CRC of its id, so adding a measure does not change the
@@ -43,10 +43,10 @@ import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
-from . import areas, tidy
-from .catalogue import INDICATORS_FILE, Catalogue, load_indicators
-from .paths import default_data_dir
-from .periods import Quarter, financial_year, quarter_range
+from .. import areas, tidy
+from ..paths import default_data_dir
+from ..periods import Quarter, financial_year, quarter_range
+from ..plan.catalogue import INDICATORS_FILE, Catalogue, load_indicators
 
 DEMO_AREA = "E06000044"
 SEED = 20230401
@@ -155,7 +155,7 @@ def fingertips_completions(
     *, seed: int = SEED, area_code: str = DEMO_AREA, data_dir: str | Path | None = None
 ) -> pd.DataFrame:
     """The demo completions as a Fingertips-format table (the 27 columns, as text-ready values)."""
-    from .stats import wilson_ci  # the published method; imported when needed
+    from ..stats import wilson_ci  # the published method; imported when needed
 
     lookup = areas.lookup(data_dir)
     la = lookup[lookup["area_type"] == tidy.UTLA].reset_index(drop=True)
@@ -283,7 +283,7 @@ def local_measures_demo(
     catalogue: Catalogue, *, area_code: str = DEMO_AREA, seed: int = SEED
 ) -> pd.DataFrame:
     """Demo rows in the local measures template layout for every local measure."""
-    from .local_measures import COLUMNS
+    from ..sources.local_measures import COLUMNS
 
     quarters = quarter_range(LOCAL_FIRST, LOCAL_LAST)
     years = sorted({q.fy_start for q in quarters})
@@ -293,7 +293,7 @@ def local_measures_demo(
         if spec is None:
             raise KeyError(
                 f"no demo settings for local measure '{m.source_id}': add it to "
-                "cdp_analysis.demo_data.LOCAL_MEASURES"
+                "cdp_analysis.demo.generate.LOCAL_MEASURES"
             )
         rng = _rng(seed, f"local:{m.source_id}")
         if m.frequency == "annual":
@@ -359,7 +359,7 @@ def generate(
     """Write the demo set into ``out_dir`` (default ``data/demo/``); return the files written.
 
     ``data_dir`` (default: the bundled ``data/``) supplies the area lookup and the catalogue.
-    Record-level episodes are written only when :mod:`cdp_analysis.demo_episodes` is installed.
+    Record-level episodes are written only when :mod:`cdp_analysis.demo.episodes` is installed.
     """
     base = Path(data_dir) if data_dir is not None else default_data_dir()
     out = Path(out_dir) if out_dir is not None else base / "demo"
@@ -378,7 +378,7 @@ def generate(
     written.append(path)
 
     try:
-        from .demo_episodes import write_demo_episodes
+        from .episodes import write_demo_episodes
     except ImportError:  # written by another module; the rest of the demo set stands alone
         write_demo_episodes = None
     if write_demo_episodes is not None:

@@ -70,10 +70,10 @@ from typing import IO
 import numpy as np
 import pandas as pd
 
-from . import areas, tidy
-from .errors import InputError, Problem
-from .periods import parse_period
-from .text_files import decode_utf8
+from .. import areas, tidy
+from ..errors import InputError, Problem
+from ..periods import parse_period
+from ..text_files import decode_utf8
 
 KIND = "Fingertips CSV export"
 COMPILED_KIND = "compiled Fingertips extract"

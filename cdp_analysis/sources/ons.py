@@ -58,9 +58,9 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
-from . import tidy
-from .errors import InputError, Problem
-from .periods import parse_period
+from .. import tidy
+from ..errors import InputError, Problem
+from ..periods import parse_period
 
 #: Indicator ids: 3-year age-standardised rates and annual counts.
 POISONING = "ons_drug_poisoning"

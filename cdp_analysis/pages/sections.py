@@ -1,7 +1,7 @@
 """The parts report pages are made of: headings, plain-words findings, charts and tables.
 
 Each ``show_*`` function displays one part of a page in a notebook (through
-:mod:`cdp_analysis.display`, so charts carry alt text and nothing loads from the internet);
+:mod:`cdp_analysis.pages.display`, so charts carry alt text and nothing loads from the internet);
 each ``*_text``/``*_html`` function returns the words or markup, so it can be tested without a
 notebook. The notebooks in ``notebooks/`` are a list of calls to these with a sentence or two
 of their own. Text from data files is escaped.
@@ -16,13 +16,13 @@ import numpy as np
 import pandas as pd
 from IPython.display import HTML, display
 
+from .. import figures, stats, tidy
+from ..assessment import rag
+from ..assessment.display import value_text
+from ..figures import TargetLine, palette
+from ..tidy import ENGLAND_CODE, SYNTHETIC, UTLA
 from . import display as show
-from . import figures, stats, tidy
-from .assessment import rag
-from .assessment.display import value_text
-from .figures import TargetLine, palette
 from .report_data import Report
-from .tidy import ENGLAND_CODE, SYNTHETIC, UTLA
 
 #: Words for each target status, as readers see them.
 STATUS_WORDS = {

@@ -107,10 +107,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import areas, tidy
-from .errors import InputError, Problem
-from .periods import Quarter, quarter_range
-from .text_files import decode_utf8
+from .. import areas, tidy
+from ..errors import InputError, Problem
+from ..periods import Quarter, quarter_range
+from ..text_files import decode_utf8
 
 KIND = "record-level treatment episodes"
 
@@ -970,7 +970,7 @@ def _to_tidy(
 
 def _proportion(count: np.ndarray, den: np.ndarray) -> dict[str, np.ndarray]:
     """Percentage with Wilson 95% and 99.8% limits (NaN when the denominator is 0)."""
-    from .stats import wilson_ci  # imported when needed: stats is heavier than this module
+    from ..stats import wilson_ci  # imported when needed: stats is heavier than this module
 
     ok = den > 0
     value = np.full(len(count), np.nan)

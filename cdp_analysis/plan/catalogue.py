@@ -26,10 +26,10 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from . import safe_yaml
-from .errors import InputError, Problem
-from .paths import default_data_dir
-from .safe_yaml import brief
+from .. import safe_yaml
+from ..errors import InputError, Problem
+from ..paths import default_data_dir
+from ..safe_yaml import brief
 
 INDICATORS_FILE = "indicators.yaml"
 TARGETS_FILE = "targets.yaml"
@@ -806,7 +806,7 @@ def load_targets(path: str | Path | None = None, catalogue: Catalogue | None = N
 
 
 def _read_plan(p: _Map, i: int, catalogue: Catalogue, probs: _Problems) -> Plan | None:
-    from .areas import lookup  # the area lookup lives with the data; read only when needed
+    from ..areas import lookup  # the area lookup lives with the data; read only when needed
 
     n_before = len(probs.items)
     pid = _text(p, "id", f"plan {i + 1}", probs)

@@ -4,7 +4,7 @@
 catalogue and the targets, prepares the all-areas assessment context and assesses the area.
 The all-areas work is cached per (data folder contents, targets file, quarter), so a warm
 report kernel that runs five notebooks for many areas pays for it once. The report pages
-(:mod:`cdp_analysis.sections`) take the returned :class:`Report` and never read files.
+(:mod:`cdp_analysis.pages.sections`) take the returned :class:`Report` and never read files.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import areas, disclosure, indicator_table
-from .assessment import Assessment, NationalContext, assess_area, prepare
-from .catalogue import Catalogue, Measure, Plan, load_indicators, load_targets
-from .errors import CdpError
-from .paths import default_data_dir
-from .periods import Quarter
-from .tidy import ENGLAND_CODE
+from .. import areas, disclosure, indicator_table
+from ..assessment import Assessment, NationalContext, assess_area, prepare
+from ..errors import CdpError
+from ..paths import default_data_dir
+from ..periods import Quarter
+from ..plan.catalogue import Catalogue, Measure, Plan, load_indicators, load_targets
+from ..tidy import ENGLAND_CODE
 
 
 @dataclass

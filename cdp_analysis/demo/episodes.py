@@ -1,7 +1,7 @@
 """Deterministic synthetic record-level treatment episodes (labelled demo data).
 
 :func:`generate_episodes` simulates treatment journeys for an area so that the episodes
-derivations (:mod:`cdp_analysis.episodes`) and the reports can be shown without real
+derivations (:mod:`cdp_analysis.sources.episodes`) and the reports can be shown without real
 records. Every row carries ``synthetic`` = ``synthetic demo data``; the loader then marks
 every derived row's ``source`` as synthetic. None of it is a real person or a real count.
 
@@ -41,9 +41,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import tidy
-from .episodes import REQUIRED_COLUMNS, SYNTHETIC_COLUMN
-from .periods import Quarter
+from .. import tidy
+from ..periods import Quarter
+from ..sources.episodes import REQUIRED_COLUMNS, SYNTHETIC_COLUMN
 
 DEFAULT_SEED = 20230401
 #: Distinct clients in the default output for one area (for ``n_clients`` scaling).

@@ -64,12 +64,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import areas, tidy
-from .catalogue import INDICATORS_FILE, Catalogue, load_indicators
-from .errors import InputError, Problem
-from .paths import default_data_dir
-from .periods import Quarter, financial_year
-from .text_files import decode_utf8
+from .. import areas, tidy
+from ..errors import InputError, Problem
+from ..paths import default_data_dir
+from ..periods import Quarter, financial_year
+from ..plan.catalogue import INDICATORS_FILE, Catalogue, load_indicators
+from ..text_files import decode_utf8
 
 KIND = "local measures CSV"
 
@@ -452,7 +452,7 @@ def _to_tidy(df: pd.DataFrame, measures, lookup: pd.DataFrame, file_name: str) -
         }
     )
     if proportion.any():
-        from .stats import wilson_ci  # imported when needed: stats is heavier than this module
+        from ..stats import wilson_ci  # imported when needed: stats is heavier than this module
 
         limits = wilson_ci(count[proportion], den[proportion], confidence=[0.95, 0.998])
         for level, (lo, hi) in (

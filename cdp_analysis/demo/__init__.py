@@ -1,0 +1,1 @@
+"""Deterministic synthetic demo data generators, in the real formats (kept apart from real readers)."""

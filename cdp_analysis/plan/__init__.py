@@ -1,0 +1,1 @@
+"""The plan as data: measures, targets and objectives read from YAML and checked."""
