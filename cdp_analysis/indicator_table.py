@@ -12,27 +12,27 @@ real data wins over synthetic demo data, and the rows set aside are counted in
 completions for calendar year 2018 replaces the demo series' rolling 12 months to 2018/19 Q3
 for the 35 areas it covers. Two real sources disagreeing is an error.
 
-The assembled table is cached in memory and on disk (``data/cache/``), keyed by the SHA-256
-of every input file and the package version, so a warm report kernel loads it once.
+The assembled table is cached in memory, and on disk as Parquet outside the data folder
+(:mod:`cdp_analysis.table_cache`), keyed by the SHA-256 of every input file, the data
+folder's path and the package version, so each report kernel reads it instead of
+rebuilding it. A cache that does not read back cleanly is rebuilt, never trusted.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
-import pickle
 from functools import cache
 from pathlib import Path
 
 import pandas as pd
 
-from . import __version__, tidy
+from . import __version__, data_files, table_cache, tidy
 from .errors import CdpError, InputError, Problem
 from .paths import DATA_NOT_INPUTS
 from .periods import Quarter
 from .plan.catalogue import Catalogue, load_indicators
 from .sources import episodes, fingertips, local_measures, ons
-from .validation import detect, iter_files
+from .validation import detect
 
 #: Folders of the data folder that are not report inputs.
 NOT_INPUTS = DATA_NOT_INPUTS
@@ -44,9 +44,8 @@ SOURCES = {
     "local measures CSV": "local",
     "record-level treatment episodes": "episodes",
 }
-CACHE_DIR = "cache"
-#: Bump when the cached object's shape changes, so old caches are not read.
-CACHE_FORMAT = 2
+#: Bump when the cached tables' shape changes, so old caches are not read.
+CACHE_FORMAT = 3
 #: Name prefix of `cdp-analysis fetch` downloads (dated, so names sort by date).
 API_DOWNLOAD_PREFIX = "fingertips_api_"
 
@@ -55,10 +54,7 @@ def input_files(data_dir: str | Path) -> list[tuple[Path, str]]:
     """(path, kind) of every indicator source in the data folder, in path order."""
     data_dir = Path(data_dir)
     out = []
-    for f in iter_files([data_dir]):
-        rel = f.relative_to(data_dir).parts
-        if rel[0] in NOT_INPUTS or f.name.startswith("."):
-            continue
+    for f in data_files.inputs(data_dir):
         st = f.stat()
         kind = _kind(f, st.st_mtime_ns, st.st_size)
         if kind in SOURCES:
@@ -102,12 +98,13 @@ def _sha256_of(path: Path, mtime_ns: int, size: int) -> bytes:
 
 def _digest(files: list[tuple[Path, str]], catalogue_path: Path) -> str:
     h = hashlib.sha256(f"cdp-analysis {__version__} cache {CACHE_FORMAT}\n".encode())
+    h.update(str(catalogue_path.parent).encode() + b"\n")
     for f in [
         *(p for p, _ in files),
         catalogue_path,
         catalogue_path.parent / "lookups" / "areas.csv",
     ]:
-        h.update(str(f.name).encode())
+        h.update(f.relative_to(catalogue_path.parent).as_posix().encode() + b"\0")
         h.update(_file_sha256(f) if f.is_file() else b"-")
     return h.hexdigest()
 
@@ -195,26 +192,15 @@ def _build(
 
 @cache
 def _load_cached(data_dir: Path, digest: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    cache_file = data_dir / CACHE_DIR / f"indicator_table-{digest[:16]}.pkl"
-    if cache_file.is_file():
-        try:
-            with cache_file.open("rb") as fh:
-                cached = pickle.load(fh)
-            if isinstance(cached, tuple) and len(cached) == 2:
-                return cached
-            cache_file.unlink(missing_ok=True)
-        except Exception:  # a corrupt cache is rebuilt, never trusted
-            cache_file.unlink(missing_ok=True)
-    table = _build(data_dir)
-    try:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")  # one writer per process
-        with tmp.open("wb") as fh:
-            pickle.dump(table, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(cache_file)
-    except OSError:  # read-only data folder: work without the disk cache
-        pass
-    return table
+    cached = table_cache.read(digest)
+    if cached is not None:
+        table, extra, meta = cached
+        table.attrs["superseded"] = int(meta.get("superseded", 0))
+        table.attrs["files"] = [str(p) for p, _ in input_files(data_dir)]
+        return table, extra
+    table, extra = _build(data_dir)
+    table_cache.write(digest, table, extra, {"superseded": int(table.attrs["superseded"])})
+    return table, extra
 
 
 def digest(data_dir: str | Path) -> str:

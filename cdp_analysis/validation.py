@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import areas
+from . import areas, data_files
+from .data_files import LinkError
 from .errors import CdpError, InputError, Problem
 from .plan import catalogue
 from .sources import episodes, fingertips, local_measures, ons
@@ -23,8 +24,9 @@ from .sources import episodes, fingertips, local_measures, ons
 DATA_SUFFIXES = {".csv", ".xlsx", ".xlsm", ".xls", ".yaml", ".yml"}
 #: Files that are documentation or provenance, not data: listed, not validated.
 DOC_SUFFIXES = {".md", ".txt", ".rst", ".json", ".gitkeep"}
-#: Folders never walked (downloads cache, hidden folders).
-SKIP_DIRS = {"cache", "__pycache__"}
+#: Top-level folders never walked (the downloads cache; hidden folders and ``__pycache__``
+#: are never walked at any depth, see :mod:`cdp_analysis.data_files`).
+SKIP_DIRS = frozenset({"cache"})
 
 
 @dataclass(frozen=True)
@@ -196,17 +198,17 @@ def detect(path: str | Path, *, guess: bool = True) -> Kind | None:
     return _guess(path) if guess else None
 
 
-def iter_files(paths: Iterable[str | Path]) -> list[Path]:
-    """Files named, and files under folders named (sorted, cache and hidden folders skipped)."""
+def iter_files(
+    paths: Iterable[str | Path], on_error: Callable[[LinkError], None] | None = None
+) -> list[Path]:
+    """Files named, and files under folders named (sorted; the top-level ``cache/`` folder,
+    hidden files and folders skipped; symbolic links by the one rule of
+    :mod:`cdp_analysis.data_files`: a bad link raises :class:`LinkError`, or with
+    ``on_error`` is passed to it)."""
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                rel = f.relative_to(p).parts
-                if f.is_file() and not any(
-                    part in SKIP_DIRS or part.startswith(".") for part in rel[:-1]
-                ):
-                    out.append(f)
+            out += data_files.walk(p, skip_top=SKIP_DIRS, on_error=on_error)
         else:
             out.append(p)
     return out
@@ -251,5 +253,10 @@ def validate_file(path: str | Path, data_dir: str | Path) -> Result:
 
 
 def validate_paths(paths: Iterable[str | Path], data_dir: str | Path) -> list[Result]:
-    """Validate every file named or under the folders named."""
-    return [validate_file(f, data_dir) for f in iter_files(paths)]
+    """Validate every file named or under the folders named; a symbolic link that breaks
+    the rule of :mod:`cdp_analysis.data_files` is a failed result naming the link."""
+    links: list[LinkError] = []
+    files = iter_files(paths, on_error=links.append)
+    return [Result(e.link, None, False, str(e)) for e in links] + [
+        validate_file(f, data_dir) for f in files
+    ]

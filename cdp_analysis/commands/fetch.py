@@ -29,6 +29,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from .. import safe_yaml
 from ..errors import CdpError, FetchError, InputError
 from ..paths import default_data_dir
 from ..sources.fingertips import read_fingertips_csv
@@ -123,9 +124,11 @@ def catalogue_ids(data_dir: Path) -> list[str]:
 def _yaml_ids(path: Path) -> list[str]:
     """Fallback: ``fingertips_id`` keys, and ``source_id`` of ``source: fingertips``."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = safe_yaml.load(path.read_text(encoding="utf-8")) or {}
+    except safe_yaml.YamlRefused as exc:
+        raise InputError(path, f"refused: {exc.message}") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"not readable YAML: {exc}") from None
+        raise InputError(path, f"not readable YAML: {safe_yaml.brief(str(exc))}") from None
     ids = []
     for m in data.get("measures", []) if isinstance(data, dict) else []:
         if not isinstance(m, dict):

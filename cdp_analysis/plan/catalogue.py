@@ -26,8 +26,10 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from .. import safe_yaml
 from ..errors import InputError, Problem
 from ..paths import default_data_dir
+from ..safe_yaml import brief
 
 INDICATORS_FILE = "indicators.yaml"
 TARGETS_FILE = "targets.yaml"
@@ -246,8 +248,9 @@ class _Seq(list):
     item_lines: list
 
 
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader whose mappings and sequences carry line numbers; duplicate keys kept."""
+class _LineLoader(safe_yaml.SafeLoader):
+    """SafeLoader (libyaml's when available) whose mappings and sequences carry line
+    numbers; duplicate keys kept."""
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Map:
@@ -290,6 +293,14 @@ def _read_yaml(path: Path, kind: str) -> Any:
         raise InputError(
             path, "the file does not exist", kind=kind, fix=f"restore data/{path.name}"
         )
+    size = path.stat().st_size
+    if size > safe_yaml.MAX_BYTES:  # refused before it is read into memory
+        raise InputError(
+            path,
+            f"the file is {size:,} bytes; YAML files are read up to {safe_yaml.MAX_BYTES:,} bytes",
+            kind=kind,
+            fix="check that this is the right file (plan files are a few tens of kB)",
+        )
     raw = path.read_bytes()
     restore = (
         f"restore data/{path.name} from the project (git, or the release it came from): an "
@@ -324,7 +335,14 @@ def _read_yaml(path: Path, kind: str) -> Any:
             fix=restore,
         )
     try:
-        data = yaml.load(text, Loader=_LineLoader)  # a SafeLoader subclass
+        data = safe_yaml.load(text, _LineLoader)  # bounded, then a SafeLoader subclass
+    except safe_yaml.YamlRefused as exc:
+        raise InputError(
+            path,
+            Problem(exc.message, rows=[exc.line] if exc.line else None),
+            kind=kind,
+            fix=exc.fix,
+        ) from None
     except yaml.MarkedYAMLError as exc:
         # the line where the construct began (context) and where the parser gave up (problem)
         marks = [m for m in (exc.context_mark, exc.problem_mark) if m is not None]
@@ -332,15 +350,21 @@ def _read_yaml(path: Path, kind: str) -> Any:
         what = " ".join(str(p) for p in (exc.context, exc.problem) if p)
         raise InputError(
             path,
-            Problem(f"the YAML is malformed: {what}", rows=rows),
+            Problem(f"the YAML is malformed: {_cap(what)}", rows=rows),
             kind=kind,
             fix="correct the YAML syntax at that line (indentation, quotes, colons)",
         ) from None
-    except yaml.YAMLError as exc:
-        raise InputError(path, f"the YAML is malformed: {exc}", kind=kind) from None
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise InputError(path, f"the YAML is malformed: {_cap(str(exc))}", kind=kind) from None
     if data is None:
         raise InputError(path, "the file holds only comments", kind=kind)
     return data
+
+
+def _cap(text: str, limit: int = 300) -> str:
+    """``text`` cut to ``limit`` characters (a message quoting a huge key stays short)."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class _Problems:
@@ -357,7 +381,12 @@ class _Problems:
         expected: str | None = None,
     ) -> None:
         self.items.append(
-            Problem(message, rows=[line] if line else None, column=key, expected=expected)
+            Problem(
+                _cap(message),
+                rows=[line] if line else None,
+                column=None if key is None else _cap(key, 60),
+                expected=expected,
+            )
         )
 
     def __bool__(self) -> bool:
@@ -400,7 +429,7 @@ def _text(m: _Map, key: str, where: str, probs: _Problems, allow_empty: bool = F
     if v is None:
         v = ""
     if isinstance(v, bool) or not isinstance(v, str | int):
-        probs.add(f"{where}: '{key}' must be text, got {v!r}", _line(m, key), key, "text")
+        probs.add(f"{where}: '{key}' must be text, got {brief(v)}", _line(m, key), key, "text")
         return ""
     v = str(v).strip()
     if not v and not allow_empty:
@@ -413,7 +442,9 @@ def _enum(m: _Map, key: str, allowed: tuple[str, ...], where: str, probs: _Probl
         return ""
     v = m[key]
     if v not in allowed:
-        probs.add(f"{where}: '{key}' is {v!r}", _line(m, key), key, f"one of {', '.join(allowed)}")
+        probs.add(
+            f"{where}: '{key}' is {brief(v)}", _line(m, key), key, f"one of {', '.join(allowed)}"
+        )
         return ""
     return v
 
@@ -482,7 +513,10 @@ def _read_priorities(raw: Any, top: _Map, probs: _Problems) -> dict[int, str]:
         line = _line(raw, key)
         if isinstance(key, bool) or not isinstance(key, int) or key < 1:
             probs.add(
-                f"priority number {key!r} is not a whole number", line, "priorities", "1, 2, 3, ..."
+                f"priority number {brief(key)} is not a whole number",
+                line,
+                "priorities",
+                "1, 2, 3, ...",
             )
             continue
         if not isinstance(text, str) or not text.strip():
@@ -512,7 +546,7 @@ def _read_objectives(
         line = _line(raw, key)
         if not isinstance(key, str):
             probs.add(
-                f"objective number {key!r} is not quoted (YAML reads a bare 2.10 as the "
+                f"objective number {brief(key)} is not quoted (YAML reads a bare 2.10 as the "
                 "number 2.1)",
                 line,
                 "objectives",
@@ -604,7 +638,7 @@ def _read_measures(
             or priority not in priorities
         ):
             probs.add(
-                f"{where}: priority {priority!r} is not in 'priorities'",
+                f"{where}: priority {brief(priority)} is not in 'priorities'",
                 _line(m, "priority"),
                 "priority",
                 f"one of {', '.join(map(str, priorities)) or '1, 2, 3'}",
@@ -623,7 +657,7 @@ def _read_measures(
                 for o in objs:
                     if not isinstance(o, str):
                         probs.add(
-                            f"{where}: objective {o!r} is not quoted",
+                            f"{where}: objective {brief(o)} is not quoted",
                             _line(m, "objectives"),
                             "objectives",
                             'a quoted number such as "2.10"',
@@ -805,7 +839,7 @@ def _read_plan(p: _Map, i: int, catalogue: Catalogue, probs: _Problems) -> Plan 
             v = p[key]
             if not isinstance(v, date):
                 probs.add(
-                    f"{where}: '{key}' is {v!r}, not a date",
+                    f"{where}: '{key}' is {brief(v)}, not a date",
                     _line(p, key),
                     key,
                     "a date like 2026-03-31 (no quotes)",
@@ -923,7 +957,7 @@ def _read_targets(
             objective = t["objective"]
             if not isinstance(objective, str):
                 probs.add(
-                    f"{tw}: objective {objective!r} is not quoted",
+                    f"{tw}: objective {brief(objective)} is not quoted",
                     _line(t, "objective"),
                     "objective",
                     'a quoted number such as "2.10"',
@@ -942,7 +976,9 @@ def _read_targets(
             if v is None:
                 numbers[key] = None
             elif not _number(v):
-                probs.add(f"{tw}: '{key}' is {v!r}, not a number", _line(t, key), key, "a number")
+                probs.add(
+                    f"{tw}: '{key}' is {brief(v)}, not a number", _line(t, key), key, "a number"
+                )
                 numbers[key] = None
             else:
                 numbers[key] = float(v)
@@ -1034,10 +1070,10 @@ def _read_targets(
 def _top_keys(path: str | Path) -> set[str]:
     try:
         p = Path(path)
-        if not p.is_file() or p.stat().st_size > 5_000_000:
+        if not p.is_file() or p.stat().st_size > safe_yaml.MAX_BYTES:
             return set()
-        data = yaml.safe_load(p.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        data = safe_yaml.load(p.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, safe_yaml.YamlRefused, RecursionError):
         return set()
     return {str(k) for k in data} if isinstance(data, dict) else set()
 
