@@ -176,7 +176,9 @@ def _read_changes(path: Path) -> pd.DataFrame:
     if not path.is_file():
         return pd.DataFrame(columns=CHANGE_COLUMNS)
     text = decode_utf8(
-        path.read_bytes(), path, CHANGES_KIND,
+        path.read_bytes(),
+        path,
+        CHANGES_KIND,
         empty_fix="restore data/lookups/area_changes.csv from the project",
     )
     df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
@@ -245,7 +247,9 @@ def history_note(code: str, data_dir: str | Path | None = None) -> str:
         if old.empty:
             return ""
         r = old.iloc[0]
-        successors = ", ".join(f"{n} ({c})" for n, c in zip(old["new_name"], old["new_code"], strict=True))
+        successors = ", ".join(
+            f"{n} ({c})" for n, c in zip(old["new_name"], old["new_code"], strict=True)
+        )
         return (
             f"{r['old_name']} ({code}) was replaced on {_date_words(r['changed'])} by "
             f"{successors}: its figures cover the boundaries before then."

@@ -141,7 +141,9 @@ def map_to_measures(raw: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     raw = raw[keep]
     parts = []
     for m in catalogue:
-        for i, (source, source_id) in enumerate(getattr(m, "sources", None) or [(m.source, m.source_id)]):
+        for i, (source, source_id) in enumerate(
+            getattr(m, "sources", None) or [(m.source, m.source_id)]
+        ):
             sel = (raw["indicator_id"] == source_id) & (raw["category"] == m.category)
             if source == "ons" or i > 0:
                 sel &= raw["sex"] == tidy.PERSONS
@@ -222,9 +224,7 @@ def _resolve_duplicates(table: pd.DataFrame) -> pd.DataFrame:
         out.loc[idx, "value_note"] = np.where(cur.eq(""), extra[idx], cur + "; " + extra[idx])
     out = out.drop(columns=[c for c in out.columns if c.startswith("_")])
     out.attrs["superseded"] = int(len(table) - len(out))
-    out.attrs["revisions"] = [
-        {k: v for k, v in r.items() if k != "index"} for r in revisions
-    ]
+    out.attrs["revisions"] = [{k: v for k, v in r.items() if k != "index"} for r in revisions]
     return out
 
 

@@ -18,7 +18,9 @@ from cdp_analysis.plan.catalogue import load_indicators
 from cdp_analysis.validation import validate_file
 
 DATA = default_data_dir()
-FIXTURE = Path(__file__).parent / "fixtures" / "fingertips" / "TEST_FIXTURE_invented_92432_2022_24.csv"
+FIXTURE = (
+    Path(__file__).parent / "fixtures" / "fingertips" / "TEST_FIXTURE_invented_92432_2022_24.csv"
+)
 
 
 @pytest.fixture(scope="module")
@@ -71,12 +73,16 @@ def test_same_period_newer_edition_wins_and_revision_is_noted(table):
 def test_older_periods_keep_their_ons_source(table):
     row = _deaths(table, "E06000044", "2016-18")
     assert (row["count"], row["value"]) == (53, 9.1)
-    assert row["source"].startswith("ONS, Deaths related to drug poisoning by local authority, 2021")
+    assert row["source"].startswith(
+        "ONS, Deaths related to drug poisoning by local authority, 2021"
+    )
 
 
 def test_same_boundary_successor_carries_ons_figures(table):
     # North Yorkshire county E10000023 -> unitary E06000065 (same boundary): 2019-21 from ONS
-    ny = table[(table["indicator_id"] == "deaths_drug_misuse") & (table["area_code"] == "E06000065")]
+    ny = table[
+        (table["indicator_id"] == "deaths_drug_misuse") & (table["area_code"] == "E06000065")
+    ]
     assert {"2019-21", "2022 - 24"} <= set(ny["period_label"])
     assert table[table["area_code"] == "E10000023"].empty
     # recoded district: Barnsley E08000016 -> E08000038
@@ -85,7 +91,9 @@ def test_same_boundary_successor_carries_ons_figures(table):
 
 
 def test_split_county_has_no_figure_before_creation(table):
-    cum = table[(table["indicator_id"] == "deaths_drug_misuse") & (table["area_code"] == "E06000063")]
+    cum = table[
+        (table["indicator_id"] == "deaths_drug_misuse") & (table["area_code"] == "E06000063")
+    ]
     assert list(cum["period_label"]) == ["2022 - 24"]
     note = areas.history_note("E06000063")
     assert "no figure for Cumberland before its creation" in note
