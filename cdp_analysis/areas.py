@@ -116,9 +116,13 @@ def lookup(data_dir: str | Path | None = None) -> pd.DataFrame:
 
 
 def upper_tier_codes(data_dir: str | Path | None = None) -> list[str]:
-    """Codes of every English upper-tier local authority in the lookup, in lookup order."""
+    """Codes of every English upper-tier local authority in the lookup, in lookup order,
+    except old codes whose figures are carried to a new code (``area_changes.csv``: e.g.
+    North Yorkshire county E10000023, now E06000065). A split area (Cumbria) stays: its
+    figures cover the periods before its successors existed."""
     df = lookup(data_dir)
-    return df.loc[df["area_type"] == UTLA, "area_code"].tolist()
+    gone = set(_superseded(data_dir))
+    return [c for c in df.loc[df["area_type"] == UTLA, "area_code"] if c not in gone]
 
 
 def area(code: str, data_dir: str | Path | None = None) -> dict[str, str]:
@@ -155,7 +159,8 @@ def comparators(
     me = area(code, data_dir)
     df = lookup(data_dir)
     same = df[(df["area_type"] == UTLA) & (df["parent_code"] == me["parent_code"])]
-    return [c for c in same["area_code"] if c != code]
+    gone = set(_superseded(data_dir))
+    return [c for c in same["area_code"] if c != code and c not in gone]
 
 
 # ------------------------------------------------------------------ boundary changes (April 2023)
@@ -206,6 +211,12 @@ def changes(data_dir: str | Path | None = None) -> pd.DataFrame:
     when the data folder has none)."""
     base = Path(data_dir) if data_dir is not None else default_data_dir()
     return _read_changes((base / "lookups" / "area_changes.csv").resolve()).copy()
+
+
+def _superseded(data_dir: str | Path | None = None) -> list[str]:
+    """Old codes whose figures are carried to a new code (they have no rows of their own)."""
+    ch = changes(data_dir)
+    return ch.loc[ch["old_figures"] == "carried", "old_code"].tolist()
 
 
 def created_codes(data_dir: str | Path | None = None) -> list[str]:
