@@ -83,7 +83,7 @@ class _Server:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 - http.server's name
+            def do_GET(self):
                 outer.requests.append(self.path)
                 q = parse_qs(urlsplit(self.path).query)
                 body = ANSWERS["england" if q.get("area_type") == ["england"] else "utla"]
