@@ -139,3 +139,21 @@ def test_build_refuses_a_file_it_would_otherwise_skip(tmp_path):
     )
     with pytest.raises(CdpError, match="comparator_code"):
         preflight(data, data / "targets.yaml")
+
+
+def test_objectives_list_has_all_24_and_says_why_none():
+    from cdp_analysis.pages.objectives import objectives_html, objectives_table
+
+    cat = load_indicators(DATA / "indicators.yaml")
+    t = objectives_table(cat, "E06000044")
+    assert len(t) == 24
+    without = t.loc[t["measures"] == "", "objective"].tolist()
+    assert without == ["1.2", "2.4", "2.5", "2.8", "2.9", "2.11", "2.12", "3.6"]
+    assert t.loc[t["measures"] == "", "reason"].str.contains("local measures CSV").all()
+    assert (
+        t.loc[t["objective"] == "1.2", "template_row"]
+        .item()
+        .startswith("cuckooing_cases,E06000044,")
+    )
+    markup = objectives_html(cat, "E06000044")
+    assert markup.count('<th scope="row">') == 24 and "<caption>" in markup

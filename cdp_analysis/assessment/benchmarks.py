@@ -65,10 +65,18 @@ FUNNEL_COLUMNS = [
 _PERIOD = ["measure_id", "period_start", "period_end"]
 
 
+def _flagged(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with a boolean ``synthetic`` column (False where the caller gave none)."""
+    if "synthetic" in df:
+        return df.assign(synthetic=df["synthetic"].fillna(False).astype(bool))
+    return df.assign(synthetic=False)
+
+
 def england_comparison(
     latest: pd.DataFrame, series: pd.DataFrame, measures: pd.DataFrame
 ) -> pd.DataFrame:
     """Each area's latest value against England's for the same period."""
+    latest, series = _flagged(latest), _flagged(series)
     eng = series.loc[
         series["area_code"].eq(ENGLAND_CODE),
         [*_PERIOD, "period_label", "value", "lower_95", "upper_95", "synthetic"],
@@ -129,6 +137,7 @@ def ranks(
 
     Columns ``rank``, ``n`` (areas ranked) and ``rank_text`` ("3rd of 10").
     """
+    latest, series = _flagged(latest), _flagged(series)
     want = measures.set_index("measure_id")
     pool = series[series["area_code"].isin(codes) & series["value"].notna()]
     pool = pool.merge(latest[_PERIOD].drop_duplicates(), on=_PERIOD)[
@@ -168,6 +177,7 @@ def comparator_ranks(
     each area assessed. Returns ``comparator_rank``, ``comparator_n`` and
     ``comparator_rank_text`` for every row of ``latest`` whose area is in ``pairs``.
     """
+    latest, series = _flagged(latest), _flagged(series)
     want = measures.set_index("measure_id")
     mine = latest[latest["area_code"].isin(pairs["area_code"])]
     mine = mine[["measure_id", "area_code", *_PERIOD[1:], "value", "synthetic"]]
@@ -214,6 +224,7 @@ def funnel_positions(
     latest: pd.DataFrame, series: pd.DataFrame, measures: pd.DataFrame, codes: list[str]
 ) -> pd.DataFrame:
     """Funnel-plot position of each area's latest value among the areas ``codes``."""
+    latest, series = _flagged(latest), _flagged(series)
     want = measures.set_index("measure_id")
     targets = latest[latest["area_code"].isin(codes)]
     # funnels only for percentages and rates, and periods with at least two areas

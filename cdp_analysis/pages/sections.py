@@ -22,6 +22,7 @@ from ..assessment.display import value_text
 from ..figures import TargetLine, palette
 from ..tidy import ENGLAND_CODE, SYNTHETIC, UTLA
 from . import display as show
+from .objectives import objectives_html
 from .report_data import Report
 
 #: Words for each target status, as readers see them.
@@ -359,6 +360,7 @@ def show_rag_summary(report: Report) -> None:
     markup = f"<p>{esc(rag_counts_text(report))}</p>" + figures.rag_table_html(
         report.summary, caption
     )
+    markup += objectives_html(report.catalogue, report.area_code)  # every objective listed
     display(HTML(markup), metadata={"cdp-index-summary": True})
 
 
