@@ -156,4 +156,4 @@ def test_objectives_list_has_all_24_and_says_why_none():
         .startswith("cuckooing_cases,E06000044,")
     )
     markup = objectives_html(cat, "E06000044")
-    assert markup.count('<th scope="row">') == 24 and "<caption>" in markup
+    assert markup.count('<th scope="row" class="cdp-objective">') == 24 and "<caption>" in markup

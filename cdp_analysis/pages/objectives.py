@@ -70,7 +70,7 @@ def objectives_html(catalogue, area_code: str) -> str:
         else:
             what = f"{esc(r.reason)} Template row: <code>{esc(r.template_row)}</code>"
         body.append(
-            f'<tr><th scope="row">{esc(r.objective)}</th><td>{esc(r.text)}</td><td>{what}</td></tr>'
+            f'<tr><th scope="row" class="cdp-objective">{esc(r.objective)}</th><td>{esc(r.text)}</td><td>{what}</td></tr>'
         )
     return (
         f'<h2 id="objectives">The plan\'s {len(t)} objectives</h2>'
