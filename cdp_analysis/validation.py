@@ -51,8 +51,29 @@ def _looks_like_comparators(path: Path) -> bool:
     return _header(path) >= {"area_code", "comparator_code"}
 
 
+def _looks_like_changes(path: Path) -> bool:
+    return _header(path) >= set(areas.CHANGE_COLUMNS)
+
+
+def _read_changes(path: Path, data_dir: Path) -> object:
+    return areas._read_changes(path.resolve())
+
+
 def _read_comparators(path: Path, data_dir: Path) -> object:
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    df.columns = [str(c).strip() for c in df.columns]
+    missing = [c for c in ("area_code", "comparator_code") if c not in df.columns]
+    if missing:
+        raise InputError(
+            path,
+            [Problem(f"column '{c}' is missing", rows=[1]) for c in missing]
+            + [Problem(f"columns found: {list(df.columns)}")],
+            kind="comparators lookup (a file with an 'area_code' column and little else "
+            "of any other kind is read as one)",
+            fix="a comparators lookup needs the columns area_code and comparator_code, one "
+            "row per pair; if this file is meant to be another kind (e.g. a Fingertips "
+            "export), restore that kind's column names (see data/README.md)",
+        )
     known = set(areas.lookup(data_dir)["area_code"])
     problems = []
     for col in ("area_code", "comparator_code"):
@@ -119,6 +140,7 @@ KINDS: list[Kind] = [
     Kind("plan targets (targets.yaml)", catalogue.looks_like_targets_yaml, _read_targets),
     Kind("area lookup", _looks_like_lookup, _read_lookup),
     Kind("comparators lookup", _looks_like_comparators, _read_comparators),
+    Kind("area changes lookup", _looks_like_changes, _read_changes),
 ]  # fmt: skip
 
 
@@ -131,6 +153,7 @@ CSV_COLUMNS: dict[str, list[str]] = {
     "record-level treatment episodes": list(episodes.REQUIRED_COLUMNS),
     "area lookup": list(areas.LOOKUP_COLUMNS),
     "comparators lookup": ["area_code", "comparator_code"],
+    "area changes lookup": list(areas.CHANGE_COLUMNS),
 }
 
 #: Name hints, for files whose content says nothing (empty, unreadable): (kind, words).
@@ -142,6 +165,7 @@ NAME_HINTS: list[tuple[str, tuple[str, ...]]] = [
     ("Fingertips compiled extract", ("walkthrough", "compiled")),
     ("Fingertips CSV export", ("fingertips", "indicator-")),
     ("comparators lookup", ("comparator",)),
+    ("area changes lookup", ("area_changes",)),
     ("area lookup", ("areas.csv", "lookups/areas", "lookup")),
 ]
 _BY_NAME = {k.name: k for k in KINDS}

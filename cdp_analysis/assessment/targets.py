@@ -110,8 +110,17 @@ def _target_text(t: dict, unit: str, base_label: str) -> str:
             text += f" ({value_text(t['baseline_value'], unit)})"
         return text.capitalize()
     if kind == "direction":
-        return f"A significant {t['direction']} on {base_label}"
+        return f"A significant {t['direction']} on {_baseline_words(t, base_label)}"
     return "No target: monitored"
+
+
+def _baseline_words(t: dict, base_label: str) -> str:
+    """The period the target is judged against: the data's baseline period when it differs
+    from the plan's baseline year (e.g. "2019-21 (the plan's 2022/23 baseline)")."""
+    used = t.get("baseline_period")
+    if isinstance(used, str) and used and used != base_label:
+        return f"{used} (the plan's {base_label} baseline)"
+    return base_label
 
 
 def assess_targets(

@@ -22,6 +22,7 @@ from ..assessment.display import value_text
 from ..figures import TargetLine, palette
 from ..tidy import ENGLAND_CODE, SYNTHETIC, UTLA
 from . import display as show
+from .objectives import objectives_html
 from .report_data import Report
 
 #: Words for each target status, as readers see them.
@@ -209,9 +210,21 @@ def trend_figure(report: Report, measure_id: str) -> figures.Figure:
     )
 
 
-def comparator_figure(report: Report, measure_id: str) -> figures.Figure:
-    """The area, its comparators and England in the latest period, with 95% intervals."""
+def same_kind_rows(report: Report, measure_id: str) -> pd.DataFrame:
+    """Every area's rows for the area's latest period that are of the same kind as the
+    area's own figure (real with real, synthetic demo data with demo data): the only rows
+    a chart may set it among."""
     rows = report.latest_all_areas(measure_id)
+    mine = rows[rows["area_code"] == report.area_code]
+    if mine.empty or "synthetic" not in rows:
+        return rows
+    return rows[rows["synthetic"].astype(bool) == bool(mine["synthetic"].iloc[0])]
+
+
+def comparator_figure(report: Report, measure_id: str) -> figures.Figure:
+    """The area, its comparators and England in the latest period, with 95% intervals
+    (only figures of the same kind as the area's: real with real, demo with demo)."""
+    rows = same_kind_rows(report, measure_id)
     keep = [report.area_code, *report.comparators, ENGLAND_CODE]
     return figures.comparator_chart(
         rows[rows["area_code"].isin(keep)],
@@ -224,7 +237,7 @@ def comparator_figure(report: Report, measure_id: str) -> figures.Figure:
 def funnel_figure(report: Report, measure_id: str) -> figures.Figure | None:
     """Every upper-tier LA's latest value against its size, with 95% and 99.8% limits."""
     m = report.measure(measure_id)
-    rows = report.latest_all_areas(measure_id)
+    rows = same_kind_rows(report, measure_id)
     utla = rows[rows["area_type"] == UTLA]
     pos = report.context.funnel
     pos = pos[pos["measure_id"] == measure_id][["area_code", "funnel_position"]]
@@ -302,14 +315,17 @@ def show_measure(
         else:
             raise ValueError(f"unknown chart '{chart}'")
     if missing:
-        show.show_text(
-            f'<p class="cdp-note">Not shown: {esc(", ".join(missing))} — no figures for other '
-            "areas are published for this measure.</p>"
+        everyone = report.latest_all_areas(measure_id)
+        why = (
+            "no comparison: the other areas' figures are demo data"
+            if len(everyone) > len(same_kind_rows(report, measure_id))
+            else "no figures for other areas are published for this measure"
         )
+        show.show_text(f'<p class="cdp-note">Not shown: {esc(", ".join(missing))} — {why}.</p>')
 
 
 def _has_comparators(report: Report, measure_id: str) -> bool:
-    rows = report.latest_all_areas(measure_id)
+    rows = same_kind_rows(report, measure_id)
     return bool(rows["area_code"].isin(report.comparators).any())
 
 
@@ -344,16 +360,20 @@ def show_rag_summary(report: Report) -> None:
     markup = f"<p>{esc(rag_counts_text(report))}</p>" + figures.rag_table_html(
         report.summary, caption
     )
+    markup += objectives_html(report.catalogue, report.area_code)  # every objective listed
     display(HTML(markup), metadata={"cdp-index-summary": True})
 
 
 def spine_figure(report: Report) -> figures.Figure | None:
     """The area against England's range for every measure with England figures."""
     s = report.summary
-    with_eng = s[s["england_value"].notna() & s["value"].notna()]
+    # only where England's figure is of the same kind (real or demo) as the area's, and the
+    # spread from areas of the same kind
+    same = ~s["vs_england"].astype(str).str.startswith("Not compared:")
+    with_eng = s[s["england_value"].notna() & s["value"].notna() & same]
     if with_eng.empty:
         return None
-    frames = [report.latest_all_areas(mid) for mid in with_eng["measure_id"]]
+    frames = [same_kind_rows(report, mid) for mid in with_eng["measure_id"]]
     utla = pd.concat(frames, ignore_index=True)
     utla = utla.assign(indicator_id=utla["measure_id"])
     return figures.spine_chart(

@@ -66,7 +66,9 @@ MEASURE_REQUIRED = (
     "frequency",
     "definition",
 )
-MEASURE_OPTIONAL = ("category", "age", "fingertips_id")
+MEASURE_OPTIONAL = ("category", "age", "fingertips_id", "also_from")
+#: Keys of one entry of a measure's ``also_from`` list (other sources of the same figures).
+ALSO_FROM_KEYS = ("source", "source_id")
 PLAN_REQUIRED = ("id", "name", "area_code", "start", "end", "baseline_period", "targets")
 TARGET_COMMON = ("measure", "type", "reason")
 TARGET_OPTIONAL = ("objective", "note", "baseline_value")
@@ -108,6 +110,15 @@ class Measure:
     category: str = ""
     age: str = ""
     fingertips_id: str | None = None
+    #: Other sources of the same figures, as (source, source_id) pairs: e.g. the Fingertips
+    #: export of 92432 beside the ONS workbook. Per period the newest publication wins
+    #: (:mod:`cdp_analysis.indicator_table`).
+    also_from: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def sources(self) -> tuple[tuple[str, str], ...]:
+        """Every (source, source_id) the measure reads: its own first, then ``also_from``."""
+        return ((self.source, self.source_id), *self.also_from)
 
     @property
     def is_proportion(self) -> bool:
@@ -166,6 +177,7 @@ class Catalogue:
                     "category": m.category,
                     "age": m.age,
                     "fingertips_id": m.fingertips_id or "",
+                    "also_from": ", ".join(f"{s} {i}" for s, i in m.also_from),
                     "frequency": m.frequency,
                     "definition": m.definition,
                 }
@@ -631,6 +643,7 @@ def _read_measures(
                     "fingertips_id",
                     'e.g. "92432"',
                 )
+        also_from = _read_also_from(m, where, probs)
         priority = m.get("priority")
         if "priority" in m and (
             not isinstance(priority, int)
@@ -735,9 +748,39 @@ def _read_measures(
                 category=category,
                 age=age,
                 fingertips_id=fingertips_id,
+                also_from=also_from,
             )
         )
     return out
+
+
+def _read_also_from(m: _Map, where: str, probs: _Problems) -> tuple[tuple[str, str], ...]:
+    """A measure's ``also_from``: a list of ``{source, source_id}`` mappings."""
+    if "also_from" not in m:
+        return ()
+    raw = m.get("also_from")
+    line = _line(m, "also_from")
+    expected = 'a list such as [{source: fingertips, source_id: "92432"}]'
+    if not isinstance(raw, list) or not raw:
+        probs.add(f"{where}: 'also_from' must be a non-empty list", line, "also_from", expected)
+        return ()
+    out = []
+    for j, entry in enumerate(raw):
+        here = f"{where}: also_from entry {j + 1}"
+        if not isinstance(entry, _Map):
+            probs.add(f"{here} is not a mapping", line, "also_from", expected)
+            continue
+        _check_keys(entry, ALSO_FROM_KEYS, (), here, probs)
+        source = _enum(entry, "source", SOURCES, here, probs)
+        source_id = _text(entry, "source_id", here, probs)
+        if source == "fingertips" and source_id and not source_id.isdigit():
+            probs.add(
+                f"{here}: Fingertips indicator id '{source_id}' is not a number",
+                _line(entry, "source_id"), "source_id", 'e.g. "92432"',
+            )  # fmt: skip
+        if source and source_id:
+            out.append((source, source_id))
+    return tuple(out)
 
 
 def indicators_table(catalogue: Catalogue | str | Path | None = None) -> pd.DataFrame:

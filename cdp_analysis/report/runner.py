@@ -212,8 +212,15 @@ def preflight(data_dir: Path, targets: Path) -> None:
     for f in data_files.inputs(data_dir):  # a bad symbolic link stops the run here
         if f.suffix.lower() not in DATA_SUFFIXES:
             continue
-        if detect(f) is None:  # nothing in the data folder is silently left out
+        kind = detect(f)
+        if kind is None:  # nothing in the data folder is silently left out
             raise CdpError(validate_file(f, data_dir).message)
+        if kind.name not in indicator_table.SOURCES and rel[0] != "lookups":
+            # a file taken for a kind the build does not read (e.g. a damaged export
+            # guessed to be a lookup) is refused, not skipped
+            result = validate_file(f, data_dir)
+            if not result.ok:
+                raise CdpError(result.message)
     catalogue = load_indicators(data_dir / "indicators.yaml")
     load_targets(targets, catalogue)
     for lookup in sorted((data_dir / "lookups").glob("*.csv")):

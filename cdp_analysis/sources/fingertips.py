@@ -180,7 +180,31 @@ def read_fingertips_csv(
     df["source"] = np.where(synthetic, f"{tidy.SYNTHETIC} ({label})", f"Fingertips (OHID) {label}")
 
     names = {tidy_col: src for src, tidy_col in COLUMNS.items()} | {"period_range": RANGE_COLUMN}
-    return _validate(df, file, KIND, names, data_dir=data_dir, today=today)
+    out = _validate(df, file, KIND, names, data_dir=data_dir, today=today)
+    return _with_edition(out, label)
+
+
+_DOWNLOAD_RE = re.compile(r"(\d{4}-\d{2}-\d{2})")
+
+
+def _with_edition(df: pd.DataFrame, label: str) -> pd.DataFrame:
+    """Real rows' ``source`` naming the indicator, the edition (the latest period the file
+    gives for it: Fingertips files carry no publication date) and, for a dated download
+    (``fingertips_api_<YYYY-MM-DD>.csv``), the download date: e.g. ``Fingertips (OHID)
+    92432, data to 2022 - 24 (fingertips_api_2026-12-07.csv, downloaded 2026-12-07)``."""
+    if df.empty:
+        return df
+    real = ~tidy.is_synthetic(df["source"])
+    if not real.any():
+        return df
+    latest = df.loc[real].sort_values("period_end").groupby("indicator_id")["period_label"].last()
+    m = _DOWNLOAD_RE.search(label)
+    where = f"{label}, downloaded {m[1]}" if m and label.startswith("fingertips_api_") else label
+    df.loc[real, "source"] = (
+        "Fingertips (OHID) " + df.loc[real, "indicator_id"] + ", data to "
+        + df.loc[real, "indicator_id"].map(latest) + f" ({where})"
+    )  # fmt: skip
+    return df
 
 
 def looks_like_fingertips_csv(path: str | Path) -> bool:
