@@ -3,40 +3,38 @@
 Everything here takes and returns pandas DataFrames (or matplotlib figures), reads the
 data folder through the same validated loaders as the report, and applies the same
 disclosure control (small counts from local and record-level data are suppressed before
-you see them). Import it as::
+you see them). The names are also top-level names of the package:
 
-    import cdp_analysis as cdp          # the names below are also top-level names
-    table = cdp.load_table(areas="E06000044")
+```python
+import cdp_analysis as cdp
+table = cdp.load_table(areas="E06000044")
+```
 
-=========================  ==============================================================
-:func:`list_measures`      the plan's measures (catalogue), one row each
-:func:`list_areas`         England, the regions and the upper-tier councils
-:func:`load_table`         the tidy indicator table for a data folder and area(s)
-:func:`series`             one measure's headline series with 95% and 99.8% intervals,
-                           with England's and the regions' values
-:func:`compare_areas`      an area beside chosen others (and England) period by period
-:func:`assess`             the assessment of the plan's measures for an area: latest value,
-                           England comparison, ranks, trend, target status and its reason
-:func:`trend_chart`        an area over time (95% band, England, optionally one other area)
-:func:`funnel_chart`       every upper-tier council against its size, with control limits
-stats functions            :func:`wilson_ci`, :func:`byar_ci`, :func:`exact_poisson_ci`,
-                           :func:`rate_ci`, :func:`dsr`, :func:`dsr_grouped`,
-                           :func:`compare`, :func:`funnel_limits_proportion`,
-                           :func:`funnel_limits_rate`, :func:`funnel_limits_ratio`,
-                           :func:`funnel_significance`, :func:`recent_trend`
-                           (from :mod:`cdp_analysis.stats`)
-=========================  ==============================================================
+| function | what it gives |
+|---|---|
+| `list_measures` | the plan's measures (catalogue), one row each |
+| `list_areas` | England, the regions and the upper-tier councils |
+| `load_table` | the tidy indicator table for a data folder and area(s) |
+| `series` | one measure's headline series with 95% and 99.8% intervals, with England's and the regions' values |
+| `compare_areas` | an area beside chosen others (and England), period by period |
+| `assess` | the assessment of the plan's measures for an area: latest value, England comparison, ranks, trend, target status and its reason |
+| `trend_chart` | an area over time (95% band, England, optionally one other area) |
+| `funnel_chart` | every upper-tier council against its size, with control limits |
+| `wilson_ci`, `byar_ci`, `exact_poisson_ci`, `rate_ci`, `dsr`, `dsr_grouped`, `compare`, `funnel_limits_proportion`, `funnel_limits_rate`, `funnel_limits_ratio`, `funnel_significance`, `recent_trend` | the statistics, from `cdp_analysis.stats` |
 
-``data_dir`` defaults to the bundled ``data/`` folder (or ``$CDP_DATA_DIR``) and
-``quarter`` to ``"latest"``, the latest quarter with quarterly data. Rows of synthetic demo
-data have ``source`` starting ``synthetic demo data`` and ``synthetic`` True in series and
-assessments: say so wherever you show them.
+`data_dir` defaults to the bundled `data/` folder (or `$CDP_DATA_DIR`) and `quarter` to
+`"latest"`, the latest quarter with quarterly data. Rows of synthetic demo data have
+`source` starting `synthetic demo data` and `synthetic` True in series and assessments:
+say so wherever you show them.
 
-Examples (the bundled data):
+Example (the bundled data):
 
+```pycon
 >>> import cdp_analysis as cdp
 >>> cdp.series("completions_alcohol", ["E06000044"], england=False, region=False).shape[0] > 0
 True
+
+```
 """
 
 from __future__ import annotations
@@ -97,7 +95,7 @@ __all__ = [
     "wilson_ci",
 ]
 
-#: Columns of :func:`list_measures`.
+#: Columns of `list_measures`.
 MEASURE_COLUMNS = [
     "measure_id", "short_name", "name", "unit", "polarity", "method", "source",
     "frequency", "priority", "objectives", "definition",
@@ -121,17 +119,19 @@ def _codes(areas: str | Iterable[str] | None) -> list[str] | None:
 
 
 def list_measures(data_dir: str | Path | None = None) -> pd.DataFrame:
-    """The measures of the plan's catalogue (``indicators.yaml``), in catalogue order.
+    """The measures of the plan's catalogue (`indicators.yaml`), in catalogue order.
 
-    Columns: ``measure_id`` (the id every other function takes), ``short_name``, ``name``,
-    ``unit`` (``percent``, ``per_100k``, ``count``, ``kg``), ``polarity``, ``method`` (the
-    interval method), ``source``, ``frequency``, ``priority``, ``objectives``, ``definition``.
+    Columns: `measure_id` (the id every other function takes), `short_name`, `name`,
+    `unit` (`percent`, `per_100k`, `count`, `kg`), `polarity`, `method` (the
+    interval method), `source`, `frequency`, `priority`, `objectives`, `definition`.
 
+    ```pycon
     >>> m = list_measures()
-    >>> m.loc[m["measure_id"] == "completions_alcohol", ["short_name", "unit", "method"]]
-    ... # doctest: +NORMALIZE_WHITESPACE
+    >>> m.loc[m["measure_id"] == "completions_alcohol", ["short_name", "unit", "method"]]  # doctest: +NORMALIZE_WHITESPACE
                      short_name     unit  method
     16  Alcohol completions  percent  wilson
+
+    ```
     """
     d = _data_dir(data_dir)
     table = measure_table(load_indicators(d / "indicators.yaml"))
@@ -140,15 +140,17 @@ def list_measures(data_dir: str | Path | None = None) -> pd.DataFrame:
 
 def list_areas(data_dir: str | Path | None = None) -> pd.DataFrame:
     """England, the regions and the upper-tier councils of the area lookup
-    (``lookups/areas.csv``): ``area_code``, ``area_name``, ``area_type``, ``parent_code``,
-    ``parent_name``.
+    (`lookups/areas.csv`): `area_code`, `area_name`, `area_type`, `parent_code`,
+    `parent_name`.
 
+    ```pycon
     >>> a = list_areas()
-    >>> a.loc[a["area_name"].isin(["Portsmouth", "Southampton"]), ["area_code", "parent_name"]]
-    ... # doctest: +NORMALIZE_WHITESPACE +ELLIPSIS
+    >>> a.loc[a["area_name"].isin(["Portsmouth", "Southampton"]), ["area_code", "parent_name"]]  # doctest: +NORMALIZE_WHITESPACE +ELLIPSIS
          area_code parent_name
     ...  E06000044  South East
     ...  E06000045  South East
+
+    ```
     """
     return _areas.lookup(_data_dir(data_dir)).reset_index(drop=True)
 
@@ -159,21 +161,24 @@ def load_table(
     measures: str | Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """The tidy indicator table of a data folder: one row per measure, area, breakdown and
-    period, as published (the columns of :data:`cdp_analysis.tidy.COLUMNS`).
+    period, as published (the columns of `cdp_analysis.tidy.COLUMNS`).
 
-    ``areas``: one area code, several (a list, or one string separated by spaces or
-    commas), or None for every area (England, regions, upper-tier councils). ``measures``:
-    measure ids to keep (see :func:`list_measures`), or None for all.
+    `areas`: one area code, several (a list, or one string separated by spaces or
+    commas), or None for every area (England, regions, upper-tier councils). `measures`:
+    measure ids to keep (see `list_measures`), or None for all.
 
     Every source file is validated as it is read (a bad file raises one error naming the
     file, row and column). Small counts from local and record-level data are suppressed
-    (``value_note`` says ``Suppressed: fewer than 5``), as in the report.
+    (`value_note` says `Suppressed: fewer than 5`), as in the report.
 
+    ```pycon
     >>> t = load_table(areas="E06000044", measures="completions_alcohol")
     >>> sorted(t["area_name"].unique()), t["period_label"].iloc[-1]
     (['Portsmouth'], '2025/26 Q4')
     >>> bool(t["source"].str.startswith("synthetic demo data").all())
     True
+
+    ```
     """
     d = _data_dir(data_dir)
     table = _table.load(d)
@@ -216,24 +221,27 @@ def series(
     quarter: str = "latest",
     targets_file: str | Path | None = None,
 ) -> pd.DataFrame:
-    """One measure's headline series for ``areas``, with England's and each area's region's
-    values, up to the end of ``quarter``.
+    """One measure's headline series for `areas`, with England's and each area's region's
+    values, up to the end of `quarter`.
 
     The headline rows are the measure's main breakdown (Persons, all ages; see
-    docs/assessment.md), with ``lower_95``/``upper_95`` and ``lower_99_8``/``upper_99_8``
+    docs/assessment.md), with `lower_95`/`upper_95` and `lower_99_8`/`upper_99_8`
     by the measure's method (Wilson for proportions, Byar or exact Poisson for counts,
     Dobson for rates). Measures published for single quarters are 12-month rolling totals.
-    ``years``: keep only periods ending within that many years of the quarter's end.
+    `years`: keep only periods ending within that many years of the quarter's end.
 
-    Columns: the tidy columns plus ``measure_id``, ``months`` (period length) and
-    ``synthetic``; sorted by area type (England, region, areas), area and period end.
+    Columns: the tidy columns plus `measure_id`, `months` (period length) and
+    `synthetic`; sorted by area type (England, region, areas), area and period end.
 
+    ```pycon
     >>> s = series("completions_alcohol", ["E06000044", "E06000045"], years=5)
     >>> s.groupby("area_name")["period_label"].count().to_dict()
     {'England': 20, 'Portsmouth': 20, 'South East region': 20, 'Southampton': 20}
     >>> row = s[s["area_code"].eq("E06000044")].iloc[-1]
     >>> row["period_label"], round(float(row["value"]), 1), round(float(row["lower_95"]), 1)
     ('2025/26 Q4', 33.9, 29.8)
+
+    ```
     """
     codes = _codes(areas)
     report = _report(codes[0], data_dir, quarter, targets_file)
@@ -268,16 +276,17 @@ def compare_areas(
     quarter: str = "latest",
     targets_file: str | Path | None = None,
 ) -> pd.DataFrame:
-    """One row per period: ``area_code``'s value with its 95% interval beside the values of
-    ``others`` (and England's), and for each of them whether the area is ``Better``,
-    ``Similar`` or ``Worse`` (``Higher``/``Lower`` for measures without a polarity).
+    """One row per period: `area_code`'s value with its 95% interval beside the values of
+    `others` (and England's), and for each of them whether the area is `Better`,
+    `Similar` or `Worse` (`Higher`/`Lower` for measures without a polarity).
 
-    The comparison is the Fingertips benchmark method (:func:`compare`): the area's 95%
+    The comparison is the Fingertips benchmark method (`compare`): the area's 95%
     interval wholly above or below the other's value. It does not allow for the other
-    area's own uncertainty, so look at both intervals (:func:`series`) before calling a
-    difference between two councils of similar size real. Periods, ``years`` and the rest
-    as in :func:`series`; ``synthetic`` is True where any value in the row is synthetic.
+    area's own uncertainty, so look at both intervals (`series`) before calling a
+    difference between two councils of similar size real. Periods, `years` and the rest
+    as in `series`; `synthetic` is True where any value in the row is synthetic.
 
+    ```pycon
     >>> c = compare_areas("completions_alcohol", "E06000044", "E06000045", years=5)
     >>> list(c.columns)  # doctest: +NORMALIZE_WHITESPACE
     ['period_label', 'period_end', 'Portsmouth', 'Portsmouth lower 95%',
@@ -285,6 +294,8 @@ def compare_areas(
      'Portsmouth vs England', 'synthetic']
     >>> len(c), c["Portsmouth vs Southampton"].iloc[-1]
     (20, 'Worse')
+
+    ```
     """
     codes = [area_code, *(c for c in _codes(others) or [] if c != area_code)]
     s = series(
@@ -327,21 +338,24 @@ def assess(
     quarter: str = "latest",
     targets_file: str | Path | None = None,
 ) -> pd.DataFrame:
-    """The assessment of the plan's measures for one area in ``quarter`` (one row per
-    measure; only ``measure_id``'s row when given), as on the report's pages.
+    """The assessment of the plan's measures for one area in `quarter` (one row per
+    measure; only `measure_id`'s row when given), as on the report's pages.
 
-    Columns (:data:`cdp_analysis.assessment.rag.SUMMARY_COLUMNS`): the latest ``value``
-    with ``lower_95``/``upper_95`` and ``period_label``; ``england_value`` and
-    ``vs_england`` (Better / Similar / Worse, or Higher / Lower, from the 95% interval);
-    ``comparator_rank`` among ``comparators`` (default: the other councils of the region),
-    ``national_rank`` and ``funnel_position`` among all upper-tier councils; ``trend`` (the
-    Fingertips recent-trend test); ``change_since_baseline``; ``target_text``,
-    ``target_status``, ``rag`` and ``reason``, the target's status in plain words;
-    ``synthetic`` and ``source``. Decision rules: docs/assessment.md.
+    Columns (`cdp_analysis.assessment.rag.SUMMARY_COLUMNS`): the latest `value`
+    with `lower_95`/`upper_95` and `period_label`; `england_value` and
+    `vs_england` (Better / Similar / Worse, or Higher / Lower, from the 95% interval);
+    `comparator_rank` among `comparators` (default: the other councils of the region),
+    `national_rank` and `funnel_position` among all upper-tier councils; `trend` (the
+    Fingertips recent-trend test); `change_since_baseline`; `target_text`,
+    `target_status`, `rag` and `reason`, the target's status in plain words;
+    `synthetic` and `source`. Decision rules: docs/assessment.md.
 
+    ```pycon
     >>> a = assess("E06000044", "completions_alcohol")
     >>> a[["value_display", "vs_england", "target_status", "rag"]].iloc[0].tolist()
     ['33.9%', 'Similar', 'achieved', 'green']
+
+    ```
     """
     report = _report(area_code, data_dir, quarter, targets_file, comparators)
     s = report.summary
@@ -366,19 +380,22 @@ def trend_chart(
     quarter: str = "latest",
     targets_file: str | Path | None = None,
 ) -> MplFigure | Figure:
-    """A line chart of the measure in ``area_code`` over time, with its 95% confidence band,
-    England's line and, with ``compare_with``, another area's (e.g. a neighbour or the
-    region). ``years`` limits it to the last so many years, as in :func:`series`.
+    """A line chart of the measure in `area_code` over time, with its 95% confidence band,
+    England's line and, with `compare_with`, another area's (e.g. a neighbour or the
+    region). `years` limits it to the last so many years, as in `series`.
 
-    Returns a matplotlib :class:`~matplotlib.figure.Figure` (``fig.savefig("trend.png")``);
-    with ``accessible=True`` the report's :class:`cdp_analysis.figures.Figure` instead, which
-    also carries the alt text, caption and the data drawn (``.fig`` is the matplotlib
-    figure), and shows in a notebook as an accessible ``<figure>``. Charts of synthetic
+    Returns a matplotlib `matplotlib.figure.Figure` (`fig.savefig("trend.png")`);
+    with `accessible=True` the report's `cdp_analysis.figures.Figure` instead, which
+    also carries the alt text, caption and the data drawn (`.fig` is the matplotlib
+    figure), and shows in a notebook as an accessible `<figure>`. Charts of synthetic
     rows carry the words "Synthetic demo data".
 
+    ```pycon
     >>> fig = trend_chart("completions_alcohol", "E06000044", compare_with="E06000045")
     >>> fig.axes[0].get_legend_handles_labels()[1]
     ['Portsmouth: 95% confidence interval', 'Portsmouth', 'England', 'Southampton']
+
+    ```
     """
     codes = [area_code] + ([compare_with] if compare_with else [])
     data = series(
@@ -404,16 +421,19 @@ def funnel_chart(
     targets_file: str | Path | None = None,
 ) -> MplFigure | Figure:
     """Every upper-tier council's latest value of the measure against its size, with the
-    95% and 99.8% control limits around England's value, ``area_code`` highlighted (as in
+    95% and 99.8% control limits around England's value, `area_code` highlighted (as in
     the report). For proportions (Wilson) and directly standardised rates only, and only
-    where at least ten councils have figures; otherwise a :class:`CdpError` says why.
+    where at least ten councils have figures; otherwise a `CdpError` says why.
 
-    Returns a matplotlib figure, or with ``accessible=True`` the report's
-    :class:`cdp_analysis.figures.Figure` (see :func:`trend_chart`).
+    Returns a matplotlib figure, or with `accessible=True` the report's
+    `cdp_analysis.figures.Figure` (see `trend_chart`).
 
+    ```pycon
     >>> fig = funnel_chart("completions_alcohol", "E06000044")
     >>> type(fig).__name__, fig.axes[0].get_xlabel()
     ('Figure', 'People in treatment (denominator)')
+
+    ```
     """
     report = _report(area_code, data_dir, quarter, targets_file)
     m = report.measure(measure_id)

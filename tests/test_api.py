@@ -55,7 +55,12 @@ def test_series_intervals_are_wilson_of_count_and_denominator():
 
 def test_series_has_england_and_region_and_years_cut():
     s = api.series("completions_alcohol", [PORTSMOUTH, SOUTHAMPTON], years=2)
-    assert list(dict.fromkeys(s["area_code"])) == ["E92000001", "E12000008", PORTSMOUTH, SOUTHAMPTON]
+    assert list(dict.fromkeys(s["area_code"])) == [
+        "E92000001",
+        "E12000008",
+        PORTSMOUTH,
+        SOUTHAMPTON,
+    ]
     assert s.groupby("area_code").size().eq(8).all()  # eight quarters of rolling 12 months
 
 
@@ -63,7 +68,9 @@ def test_compare_areas_labels_follow_the_intervals():
     c = api.compare_areas("completions_alcohol", PORTSMOUTH, [SOUTHAMPTON])
     lo, hi, other = c["Portsmouth lower 95%"], c["Portsmouth upper 95%"], c["Southampton"]
     # higher is better: Portsmouth's interval wholly below Southampton's value is Worse
-    expected = pd.Series("Similar", index=c.index).mask(hi < other, "Worse").mask(lo > other, "Better")
+    expected = (
+        pd.Series("Similar", index=c.index).mask(hi < other, "Worse").mask(lo > other, "Better")
+    )
     assert c["Portsmouth vs Southampton"].tolist() == expected.tolist()
 
 

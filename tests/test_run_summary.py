@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
+from test_runner import FAILING, FIXTURES, make_data, run_pack
 
 from cdp_analysis.report import summary
-from test_runner import FAILING, FIXTURES, make_data, run_pack
 
 slow = pytest.mark.slow
 
