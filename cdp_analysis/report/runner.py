@@ -106,10 +106,21 @@ def _read_notebook(path: Path) -> dict:
     return nb
 
 
+#: Notebook metadata marking a notebook that is not a pack page (e.g. explore.ipynb):
+#: ``"metadata": {"cdp_analysis": {"report": false}}``.
+NOT_A_PAGE = ("cdp_analysis", "report")
+
+
+def is_report_notebook(nb: dict) -> bool:
+    """False for a notebook whose metadata says it is not a pack page (:data:`NOT_A_PAGE`)."""
+    section, key = NOT_A_PAGE
+    return nb.get("metadata", {}).get(section, {}).get(key, True) is not False
+
+
 def find_notebooks(folder: Path) -> list[tuple[Path, str]]:
     """The report notebooks in ``folder``, sorted by name, with their page titles; raises
     :class:`ReportError` or :class:`InputError` for anything that would stop them running
-    as a pack."""
+    as a pack. Notebooks marked as not pack pages (:data:`NOT_A_PAGE`) are left out."""
     from .notebook_html import notebook_title
 
     folder = Path(folder)
@@ -126,6 +137,8 @@ def find_notebooks(folder: Path) -> list[tuple[Path, str]]:
                 "'_', '-' or '.' only and not be 'index'. Rename the notebook."
             )
         nb = _read_notebook(p)
+        if not is_report_notebook(nb):
+            continue
         meta = nb.get("metadata", {})
         lang = meta.get("kernelspec", {}).get("language") or meta.get("language_info", {}).get(
             "name", "python"
@@ -142,6 +155,8 @@ def find_notebooks(folder: Path) -> list[tuple[Path, str]]:
                 "area, quarter and paths after it); keep tags when stripping outputs",
             )
         out.append((p, notebook_title(nb, p.stem)))
+    if not out:
+        raise ReportError(f"{folder}: no report notebooks to run, only ones marked not a page.")
     return out
 
 
