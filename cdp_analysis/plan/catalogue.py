@@ -64,7 +64,14 @@ MEASURE_REQUIRED = (
     "frequency",
     "definition",
 )
-MEASURE_OPTIONAL = ("category", "age", "fingertips_id")
+MEASURE_OPTIONAL = ("category", "age", "fingertips_id", "count_12_months", "denominator_12_months")
+#: How a single-quarter measure's 12-month figure is made from its quarters' rows:
+#: ``sum`` adds the four quarters (events: each quarter's events are new ones);
+#: ``reported`` takes the last quarter's row, which reports the figure for the 12 months to
+#: its end (people, counted once however many quarters they appear in). A proportion of the
+#: people in treatment has a ``reported`` denominator: four quarterly treatment populations
+#: added together would count most people four times.
+TWELVE_MONTH_RULES = ("sum", "reported")
 PLAN_REQUIRED = ("id", "name", "area_code", "start", "end", "baseline_period", "targets")
 #: A plan may give its own priorities and objectives (its own words); when it does, its
 #: targets' ``objective`` numbers refer to them instead of those of indicators.yaml.
@@ -109,6 +116,8 @@ class Measure:
     category: str = ""
     age: str = ""
     fingertips_id: str | None = None
+    count_12_months: str = "sum"
+    denominator_12_months: str = "sum"
 
     @property
     def is_proportion(self) -> bool:
@@ -168,6 +177,8 @@ class Catalogue:
                     "age": m.age,
                     "fingertips_id": m.fingertips_id or "",
                     "frequency": m.frequency,
+                    "count_12_months": m.count_12_months,
+                    "denominator_12_months": m.denominator_12_months,
                     "definition": m.definition,
                 }
             )
@@ -675,6 +686,25 @@ def _read_measures(
                 "frequency",
                 "single_quarter or annual",
             )
+        rules = {}
+        for key in ("count_12_months", "denominator_12_months"):
+            rules[key] = "sum"
+            if key in m:
+                rules[key] = _enum(m, key, TWELVE_MONTH_RULES, where, probs) or "sum"
+                if frequency and frequency != "single_quarter":
+                    probs.add(
+                        f"{where}: '{key}' applies only to single-quarter measures",
+                        _line(m, key),
+                        key,
+                        "frequency single_quarter, or no such key",
+                    )
+        if "denominator_12_months" in m and unit and unit != "percent":
+            probs.add(
+                f"{where}: 'denominator_12_months' applies only to percentages",
+                _line(m, "denominator_12_months"),
+                "denominator_12_months",
+                "unit percent, or no such key",
+            )
         if source and texts["source_id"]:
             key = (source, texts["source_id"], category)
             if key in seen_source:
@@ -706,6 +736,8 @@ def _read_measures(
                 category=category,
                 age=age,
                 fingertips_id=fingertips_id,
+                count_12_months=rules["count_12_months"],
+                denominator_12_months=rules["denominator_12_months"],
             )
         )
     return out
@@ -889,7 +921,7 @@ def _plan_objectives(p: _Map, where: str, probs: _Problems) -> tuple[dict, dict]
             for k, v in raw.items():
                 if not isinstance(k, str) or not _OBJECTIVE_RE.match(k) or not isinstance(v, str):
                     probs.add(
-                        f"{where}: objective {k!r} must be a quoted number such as \"2.10\" "
+                        f'{where}: objective {k!r} must be a quoted number such as "2.10" '
                         "with the objective's text",
                         _line(raw, k),
                         "objectives",
