@@ -20,6 +20,7 @@ from .. import figures, stats, tidy
 from ..assessment import rag
 from ..assessment.display import value_text
 from ..figures import TargetLine, palette
+from ..plan.plans import NO_AMBITIONS_SENTENCE, NO_PLAN_SENTENCE
 from ..tidy import ENGLAND_CODE, SYNTHETIC, UTLA
 from . import display as show
 from .objectives import objectives_html
@@ -32,11 +33,39 @@ STATUS_WORDS = {
     "at risk": "At risk",
     "off track": "Off track",
     "not achieved": "Not achieved",
+    "provisional": "Provisional: no verdict until the figure is final",
     "insufficient data": "Not enough data to judge",
     "no target": "No target set in the plan",
     "no data": "No data for this area",
 }
 RAG_WORDS = {"green": "Green", "amber": "Amber", "red": "Red", "grey": "Grey"}
+
+#: Neutral names of the measure groups, for areas with no plan of their own (the
+#: catalogue's priority words are Portsmouth's plan's).
+NEUTRAL_PRIORITIES = {
+    1: "Drug supply and crime",
+    2: "Treatment, recovery and drug-related deaths",
+    3: "Young people",
+}
+#: Heading of the one section listing measures with no figures for the area.
+WAITING_HEADING = "Measures waiting for local data"
+
+
+def status_words(report: Report, status: str) -> str:
+    """A target status in readers' words; with no local plan, "No local target"."""
+    if status == "no target" and not report.has_plan:
+        return "No local target"
+    return STATUS_WORDS.get(status, str(status))
+
+
+def priority_names(report: Report) -> dict[int, str]:
+    """The names of the measure groups: the plan's own priorities, the catalogue's for the
+    plan it was written from, or neutral names when the area has no plan."""
+    if not report.has_plan:
+        return dict(NEUTRAL_PRIORITIES)
+    if report.plan.priorities:
+        return {**NEUTRAL_PRIORITIES, **report.plan.priorities}
+    return dict(report.catalogue.priorities)
 
 
 def esc(text: object) -> str:
@@ -53,17 +82,75 @@ def page_header_html(report: Report, title: str, lead: str) -> str:
     """The page's heading, the area and quarter, and a lead paragraph."""
     q = report.quarter
     period = f"{q.start:%B %Y} to {q.end:%B %Y}"
-    plan = report.plan.name if report.plan is not None else "no plan targets loaded"
     parts = [
         f"<h1>{esc(title)}: {esc(report.area_name)}</h1>",
+        plan_sentence_html(report),
         f'<p class="cdp-meta">Reporting quarter {esc(q.fingertips_label)} ({esc(period)}) · '
-        f"{esc(report.area_name)} ({esc(report.area_code)}), {esc(report.region_name)} · "
-        f"targets: {esc(plan)}</p>",
+        f"{esc(report.area_name)} ({esc(report.area_code)}), {esc(report.region_name)}</p>",
         f'<p class="cdp-lead">{esc(lead)}</p>',
     ]
     for note in report.assessment.notes:
         parts.append(f'<p class="cdp-note">{esc(note)}</p>')
     return "".join(parts)
+
+
+def plan_sentence_html(report: Report) -> str:
+    """The one sentence at the top of every page saying what the measures are judged
+    against: the area's own plan, or (no plan) England and the trend."""
+    if not report.has_plan:
+        return f'<p class="cdp-plan"><strong>{esc(NO_PLAN_SENTENCE)}.</strong></p>'
+    p = report.plan
+    return (
+        f'<p class="cdp-plan">Targets: <strong>{esc(p.name)}</strong> '
+        f"({p.start:%B %Y} to {p.end:%B %Y}, baseline {esc(p.baseline_period)}).</p>"
+    )
+
+
+#: Each page's lead paragraph: (words with a plan, words without). {area}, {comparators}
+#: and {priority} are filled in.
+PAGE_LEADS = {
+    "overview": (
+        "How the plan is doing: every measure with figures for {area}, by priority, against "
+        "its target, England and {comparators}.",
+        "Every measure with figures for {area}, compared with England, {comparators} and "
+        "over time.",
+    ),
+    "treatment": (
+        "Priority {priority} of the plan: successful completions of drug and alcohol "
+        "treatment by substance, numbers in treatment and the other treatment measures.",
+        "Successful completions of drug and alcohol treatment by substance, numbers in "
+        "treatment and the other treatment measures.",
+    ),
+    "deaths": (
+        "Deaths related to drug misuse and to drug poisoning, from the Office for National "
+        "Statistics (real published data): three-year rates, England, {comparators} and all "
+        "English upper-tier councils.",
+    )
+    * 2,
+    "young_people": (
+        "Priority {priority} of the plan: young people in treatment, where referrals come "
+        "from, completions, and the plan's prevention measures.",
+        "Young people in treatment, where referrals come from, completions and prevention.",
+    ),
+    "supply": (
+        "Priority {priority} of the plan: disrupting local drug supply chains and "
+        "drug-related crime, from the partnership's local measures.",
+        "Drug supply and drug-related crime, from the partnership's local measures.",
+    ),
+}
+_PAGE_PRIORITY = {"treatment": 2, "deaths": 2, "young_people": 3, "supply": 1}
+
+
+def page_lead(report: Report, page: str) -> str:
+    """The lead paragraph of a page (``overview``, ``treatment``, ``deaths``,
+    ``young_people``, ``supply``), worded for an area with or without its own plan."""
+    with_plan, without = PAGE_LEADS[page]
+    text = with_plan if report.has_plan else without
+    return text.format(
+        area=report.area_name,
+        comparators=report.comparator_label,
+        priority=_PAGE_PRIORITY.get(page, ""),
+    )
 
 
 def show_page_header(
@@ -90,10 +177,7 @@ def headline_text(report: Report, measure_id: str) -> str:
             if isinstance(row["value_note"], str) and row["value_note"]
             else ""
         )
-        return (
-            f"No figure is available for {report.area_name} for this measure{note}. "
-            f"{STATUS_WORDS.get(row['target_status'], row['target_status'])}."
-        )
+        return f"No figure is available for {report.area_name} for this measure{note}."
     interval = (
         f" (95% confidence interval {row['interval_display']})"
         if isinstance(row["interval_display"], str) and row["interval_display"]
@@ -123,8 +207,9 @@ def headline_text(report: Report, measure_id: str) -> str:
     long_run = long_run_text(report, measure_id)
     if long_run:
         sentences.append(long_run)
-    status = STATUS_WORDS.get(row["target_status"], str(row["target_status"]))
-    sentences.append(f"Target: {status.lower()}. {row['reason']}")
+    if report.has_plan:
+        status = status_words(report, row["target_status"])
+        sentences.append(f"Target: {status.lower()}. {row['reason']}")
     return " ".join(sentences)
 
 
@@ -151,8 +236,20 @@ def long_run_text(report: Report, measure_id: str) -> str:
 def status_badge_html(report: Report, measure_id: str) -> str:
     """The RAG rating as a labelled badge (colour plus words, never colour alone)."""
     row = report.summary_row(measure_id)
+    if not report.has_plan:
+        vs = row["vs_england"] if isinstance(row["vs_england"], str) and row["vs_england"] else ""
+        words = {"Better": "significantly better than England",
+                 "Worse": "significantly worse than England",
+                 "Similar": "not significantly different from England",
+                 "Higher": "significantly higher than England",
+                 "Lower": "significantly lower than England"}.get(vs)  # fmt: skip
+        return (
+            f'<p class="cdp-status">Compared with England: <strong>{esc(words)}</strong></p>'
+            if words
+            else '<p class="cdp-status">No England comparison for this measure.</p>'
+        )
     rag = str(row["rag"])
-    status = STATUS_WORDS.get(row["target_status"], str(row["target_status"]))
+    status = status_words(report, row["target_status"])
     background, colour, _ = palette.RAG_STYLE.get(rag, palette.RAG_STYLE["grey"])
     return (
         f'<p class="cdp-status">Rating: <strong class="cdp-rag cdp-rag-{esc(rag)}" '
@@ -163,14 +260,31 @@ def status_badge_html(report: Report, measure_id: str) -> str:
 
 def measure_intro_html(report: Report, measure_id: str, level: int = 2) -> str:
     m = report.measure(measure_id)
-    obj = ", ".join(m.objectives)
     return (
         f"<h{level}>{esc(m.name)}</h{level}>"
         + status_badge_html(report, measure_id)
         + f"<p>{esc(headline_text(report, measure_id))}</p>"
-        + f'<p class="cdp-definition">What this measures: {esc(m.definition)} '
-        f"(plan objective {esc(obj)}: “{esc(m.plan_measure)}”).</p>"
+        + f'<p class="cdp-definition">What this measures: {esc(m.definition)}'
+        + esc(_plan_objective_words(report, measure_id))
+        + ".</p>"
     )
+
+
+def _plan_objective_words(report: Report, measure_id: str) -> str:
+    """ " (plan objective 2.6: “...”)" for an area whose plan is the catalogue's (or names
+    the objective), else "": another plan's words are never shown."""
+    if not report.has_plan:
+        return ""
+    m = report.measure(measure_id)
+    try:
+        target = report.plan.target_for(measure_id)
+    except KeyError:
+        target = None
+    if report.plan.objectives:
+        obj = target.objective if target is not None and target.objective else ""
+        text = report.plan.objectives.get(obj, "")
+        return f" (plan objective {obj}: “{text}”)" if obj and text else ""
+    return f" (plan objective {', '.join(m.objectives)}: “{m.plan_measure}”)"
 
 
 # ---------------------------------------------------------------------------------- charts
@@ -288,13 +402,9 @@ def show_measure(
     need data the area does not have (England, comparators, all areas) are left out and
     the page says why.
     """
-    show.show_text(measure_intro_html(report, measure_id, level))
     if not report.has_data(measure_id):
-        show.show_text(
-            f"<p>No data for {esc(report.area_name)} in the bundled files: add it to the "
-            "local measures file or the data folder (see the user guide).</p>"
-        )
-        return
+        return  # listed once, in the page's "Measures waiting for local data" section
+    show.show_text(measure_intro_html(report, measure_id, level))
     missing = []
     for chart in charts:
         if chart == "trend":
@@ -305,7 +415,7 @@ def show_measure(
             if _has_comparators(report, measure_id):
                 show.show_figure(comparator_figure(report, measure_id))
             else:
-                missing.append("comparison with similar areas")
+                missing.append(f"comparison with {report.comparator_label}")
         elif chart == "funnel":
             fig = funnel_figure(report, measure_id) if report.has_england(measure_id) else None
             if fig is None:
@@ -324,6 +434,47 @@ def show_measure(
         show.show_text(f'<p class="cdp-note">Not shown: {esc(", ".join(missing))} — {why}.</p>')
 
 
+def with_data(report: Report, measure_ids: Sequence[str]) -> list[str]:
+    """The measures of ``measure_ids`` that have figures for the area."""
+    return [m for m in measure_ids if report.has_data(m)]
+
+
+def waiting_for_data(report: Report, measure_ids: Sequence[str] | None = None) -> list[str]:
+    """The measures of ``measure_ids`` (default: all) with no figures for the area."""
+    ids = list(measure_ids) if measure_ids is not None else report.catalogue.ids
+    return [m for m in ids if not report.has_data(m)]
+
+
+def waiting_for_data_html(
+    report: Report, measure_ids: Sequence[str] | None = None, level: int = 2
+) -> str:
+    """One short section listing the measures that have no figures for the area yet, in
+    readers' words ("" when every measure has figures). How to add the data is in the
+    user guide and ``cdp-analysis validate``, not on a board page."""
+    waiting = waiting_for_data(report, measure_ids)
+    if not waiting:
+        return ""
+    names = [report.measure(m).short_name for m in waiting]
+    n = len(names)
+    return (
+        f"<h{level}>{WAITING_HEADING}</h{level}>"
+        f"<p>{n} measure{'s' if n > 1 else ''} {'have' if n > 1 else 'has'} no figures for "
+        f"{esc(report.area_name)} yet. {'They come' if n > 1 else 'It comes'} from local "
+        "partners' returns or treatment records and will be shown once those are "
+        "provided:</p>"
+        f"<ul>{''.join(f'<li>{esc(x)}</li>' for x in names)}</ul>"
+    )
+
+
+def show_waiting_for_data(
+    report: Report, measure_ids: Sequence[str] | None = None, level: int = 2
+) -> None:
+    """:func:`waiting_for_data_html`, shown (nothing when every measure has figures)."""
+    markup = waiting_for_data_html(report, measure_ids, level)
+    if markup:
+        show.show_text(markup)
+
+
 def _has_comparators(report: Report, measure_id: str) -> bool:
     rows = same_kind_rows(report, measure_id)
     return bool(rows["area_code"].isin(report.comparators).any())
@@ -333,35 +484,222 @@ def _has_comparators(report: Report, measure_id: str) -> bool:
 
 
 def rag_counts_text(report: Report) -> str:
-    """e.g. "Of the plan's 32 measures, 12 are green, 2 amber, 14 red and 4 grey"."""
+    """e.g. "Of the plan's 32 measures, 12 are green, 2 amber, 14 red and 4 grey"; counts
+    the measures with figures for the area (the others are listed as waiting for data).
+    With no local plan, the England comparison instead of target ratings."""
     s = report.summary
-    n = rag.counts(s)
+    shown = s[s["measure_id"].isin(with_data(report, s["measure_id"]))]
+    waiting = len(s) - len(shown)
+    tail = f" {waiting} more are waiting for local data (listed below)." if waiting else ""
+    if not report.has_plan:
+        vs = shown["vs_england"].value_counts()
+        better, similar, worse = (int(vs.get(k, 0)) for k in ("Better", "Similar", "Worse"))
+        return (
+            f"{len(shown)} measures have figures for {report.area_name}. No local plan was "
+            "given, so none is rated against a target; compared with England, "
+            f"{better} {'is' if better == 1 else 'are'} significantly better, {similar} not "
+            f"significantly different and {worse} significantly worse (the others have no "
+            f"England figure).{tail} {NO_AMBITIONS_SENTENCE}"
+        )
+    n = rag.counts(shown)
     parts = [f"{int(n[c])} {c}" for c in ("green", "amber", "red", "grey")]
     q = report.quarter
-    end = report.plan.end if report.plan is not None else None
+    end = report.plan.end
     verdict = ""
-    if end is not None and pd.Timestamp(q.end) >= pd.Timestamp(end):
+    if pd.Timestamp(q.end) >= pd.Timestamp(end):
         verdict = (
             f" The plan period ended in {end:%B %Y}, so these are end-of-plan verdicts "
-            "(achieved or not achieved) where the data reach that date."
+            "(achieved or not achieved) where the data reach that date; provisional "
+            "figures get no verdict yet."
         )
+    total = len(s) if not waiting else len(shown)
+    which = "measures" if not waiting else "measures with figures"
     return (
-        f"Of the plan's {len(s)} measures, {parts[0]}, {parts[1]}, {parts[2]} and {parts[3]} "
-        f"(grey: no target, or not enough data to judge).{verdict}"
+        f"Of the plan's {total} {which}, {parts[0]}, {parts[1]}, {parts[2]} and {parts[3]} "
+        f"(grey: no target, provisional, or not enough data to judge).{verdict}{tail}"
     )
+
+
+def summary_for_pages(report: Report) -> pd.DataFrame:
+    """The RAG summary as shown: measures with figures only, priorities named for the
+    area's plan (or neutrally), and no-plan wording in the target columns."""
+    s = report.summary
+    s = s[s["measure_id"].isin(with_data(report, s["measure_id"]))].copy()
+    s["priority_name"] = s["priority"].map(priority_names(report)).fillna(s["priority_name"])
+    if not report.has_plan:
+        s["target_text"] = "No local target"
+    return s
 
 
 def show_rag_summary(report: Report) -> None:
-    """The RAG table of every measure by priority; handed to the pack's index page too."""
+    """The RAG table of every measure with figures, by priority (handed to the pack's index
+    page too), then the one list of measures waiting for local data."""
+    what = "Every measure of the plan" if report.has_plan else "Every measure"
     caption = (
-        f"Every measure of the plan for {report.area_name}, {report.quarter.fingertips_label}: "
+        f"{what} with figures for {report.area_name}, {report.quarter.fingertips_label}: "
         "latest value, England, trend and target status"
     )
     markup = f"<p>{esc(rag_counts_text(report))}</p>" + figures.rag_table_html(
-        report.summary, caption
+        summary_for_pages(report), caption
     )
     markup += objectives_html(report.catalogue, report.area_code)  # every objective listed
     display(HTML(markup), metadata={"cdp-index-summary": True})
+    show_waiting_for_data(report)
+
+
+#: Section introductions: key -> (heading, words with a plan, words without a plan, group).
+#: {comparators} is filled in. A section whose group has no figures is not introduced.
+INTROS = {
+    "where_it_stands": (
+        "Where the plan stands",
+        "Each measure is rated **green** (target achieved or on track), **amber** (at "
+        "risk), **red** (off track or not achieved) or **grey** (no target in the plan, a "
+        "provisional figure, or not enough data to judge). The rating is written in words "
+        "as well as shown in colour. The rules are in the methods note at the end of this "
+        "page.",
+        "Each measure is compared with England (significantly better, not significantly "
+        "different, or significantly worse, at the 95% level) and over time (the recent "
+        "trend). There are no local targets, so no red, amber or green ratings.",
+        None,
+    ),
+    "completions": (
+        "Successful completions of treatment",
+        "A successful completion is a person who left treatment free of dependence and did "
+        "not return within six months, as a percentage of everyone in treatment in the 12 "
+        "months. Higher is better. {aim}",
+        "A successful completion is a person who left treatment free of dependence and did "
+        "not return within six months, as a percentage of everyone in treatment in the 12 "
+        "months. Higher is better.",
+        "completions",
+    ),
+    "in_treatment": (
+        "Numbers in treatment",
+        "People in treatment at any time in the 12 months, by substance. {aim}",
+        "People in treatment at any time in the 12 months, by substance.",
+        "in_treatment",
+    ),
+    "other_treatment": (
+        "Other treatment and recovery measures",
+        "Residential rehabilitation, the criminal justice routes into treatment and "
+        "employment. {aim}",
+        "Residential rehabilitation, the criminal justice routes into treatment and employment.",
+        "other_treatment",
+    ),
+    "yp_other": (
+        "Completions and prevention",
+        "Young people's treatment completions, education sessions, staff training and "
+        "criminal exploitation. {aim}",
+        "Young people's treatment completions, education sessions, staff training and "
+        "criminal exploitation.",
+        "yp_other",
+    ),
+    "yp_in_treatment": (
+        "Young people in treatment",
+        "Young people (under 18) in specialist treatment at any time in the 12 months. {aim}",
+        "Young people (under 18) in specialist treatment at any time in the 12 months.",
+        "yp_in_treatment",
+    ),
+    "yp_referrals": (
+        "Where referrals come from",
+        "Young people in treatment by who referred them. {aim}",
+        "Young people in treatment by who referred them.",
+        "yp_referrals",
+    ),
+}
+
+
+def _aim_text(report: Report, group_name: str) -> str:
+    """The plan's own words for a group's targets: "The plan (objective 2.2): “...”.", and
+    for a multiple-of-baseline target drawn on a chart, where its line is."""
+    ids = group(report, group_name)
+    seen: list[str] = []
+    objectives: list[str] = []
+    line = ""
+    for mid in ids:
+        try:
+            t = report.plan.target_for(mid)
+        except KeyError:
+            continue
+        if t.type == "none":
+            continue
+        if t.reason not in seen:
+            seen.append(t.reason)
+        if t.objective and t.objective not in objectives:
+            objectives.append(t.objective)
+        if t.type == "multiple_of_baseline" and report.has_data(mid) and _target_line(report, mid):
+            line = (
+                f" The target line on the chart is {t.multiple:g} times the "
+                f"{report.plan.baseline_period} figure."
+            )
+    if not seen:
+        return ""
+    obj = f" (objective {', '.join(objectives)})" if objectives else ""
+    quoted = " ".join(f"“{r}”" for r in seen[:2])
+    return f"The plan{obj}: {quoted}{line}"
+
+
+def intro_html(report: Report, key: str, level: int = 2) -> str:
+    """A section's heading and introduction, worded for the area's plan (quoting it) or
+    for no plan; "" when the section's measures have no figures for the area."""
+    heading, with_plan, without, grp = INTROS[key]
+    if grp is not None and not with_data(report, group(report, grp)):
+        return ""
+    if not report.has_plan:
+        heading = heading.replace("the plan", "the measures")
+        text = without
+    else:
+        text = with_plan.format(aim=_aim_text(report, grp) if grp else "").strip()
+    body = html.escape(text)
+    body = body.replace("**", "\0")
+    parts = body.split("\0")
+    body = "".join(f"<strong>{p}</strong>" if i % 2 else p for i, p in enumerate(parts))
+    return f"<h{level}>{esc(heading)}</h{level}><p>{body}</p>"
+
+
+def show_intro(report: Report, key: str, level: int = 2) -> None:
+    """:func:`intro_html`, shown (nothing when the section has no figures)."""
+    markup = intro_html(report, key, level)
+    if markup:
+        show.show_text(markup)
+
+
+def how_to_read_html(report: Report) -> str:
+    """The overview's "How to read this report" list, worded for the area's plan."""
+    items = [
+        "<strong>95% confidence interval</strong>: the range within which the true value is "
+        "likely to lie, given the numbers involved. When England's value lies outside an "
+        "area's interval, the difference is called <em>significant</em>.",
+        "<strong>Recent trend</strong>: the Fingertips test on the latest five periods "
+        "(chi-square test for trend, 99.8% level).",
+    ]
+    if report.has_plan:
+        p = report.plan
+        items.append(
+            f"<strong>Target status</strong>: the targets of {esc(p.name)} (baseline "
+            f"{esc(p.baseline_period)}, to {p.end:%B %Y}). Targets that ask for an increase "
+            "or decrease need a statistically significant change from the baseline. Before "
+            "the end of the plan, the trend of the whole series is projected to the plan "
+            "end with its prediction interval. A provisional figure gets no verdict until it "
+            "is final."
+        )
+    else:
+        items.append(
+            f"<strong>No local targets</strong>: {esc(NO_PLAN_SENTENCE)}. "
+            f"{esc(NO_AMBITIONS_SENTENCE)}"
+        )
+    items.append(
+        "<strong>Small numbers</strong> from local and record-level data (1 to 4) are "
+        "suppressed, and so are rates and charts built on them."
+    )
+    return (
+        "<h2>How to read this report</h2><ul>"
+        + "".join(f"<li>{i}</li>" for i in items)
+        + "</ul><p>The other pages of this pack give each measure in detail.</p>"
+    )
+
+
+def show_how_to_read(report: Report) -> None:
+    show.show_text(how_to_read_html(report))
 
 
 def spine_figure(report: Report) -> figures.Figure | None:
@@ -436,18 +774,26 @@ def changes_html(report: Report, n: int = 5) -> str:
 
 
 def show_measures_table(report: Report, measure_ids: Sequence[str], caption: str) -> None:
-    """A compact table of several measures' latest values, trend and target status."""
-    s = report.summary.set_index("measure_id").loc[list(measure_ids)].reset_index()
+    """A compact table of several measures' latest values, trend and target status (those
+    with figures for the area; nothing when none has)."""
+    ids = with_data(report, measure_ids)
+    if not ids:
+        return
+    s = report.summary.set_index("measure_id").loc[ids].reset_index()
     table = pd.DataFrame(
         {
             "Measure": s["short_name"],
             "Period": s["period_label"],
             "Value": s["value_display"],
             "Recent trend": s["trend"],
-            "Target": s["target_status"].map(lambda v: STATUS_WORDS.get(v, v)),
+            "Target": s["target_status"].map(lambda v: status_words(report, v)),
             "Rating": s["rag"].map(lambda v: RAG_WORDS.get(v, v)),
         }
     )
+    if not report.has_plan:
+        table = table.drop(columns=["Target", "Rating"]).assign(
+            **{"Compared with England": s["vs_england"].replace("", "No England figure")}
+        )
     show.show_table(table, caption)
 
 
@@ -517,8 +863,8 @@ def show_representations(report: Report) -> None:
     rows = rows[rows["period_end"] <= pd.Timestamp(report.quarter.end)]
     if rows.empty:
         show.show_text(
-            f"<p>No record-level treatment data for {esc(report.area_name)} in the data folder, "
-            "so re-presentations cannot be shown.</p>"
+            f"<p>Re-presentations are counted from local treatment records, which have not "
+            f"been provided for {esc(report.area_name)} yet.</p>"
         )
         return
     latest = rows[rows["period_end"] == rows["period_end"].max()]

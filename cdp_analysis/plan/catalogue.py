@@ -66,10 +66,22 @@ MEASURE_REQUIRED = (
     "frequency",
     "definition",
 )
-MEASURE_OPTIONAL = ("category", "age", "fingertips_id", "also_from")
+MEASURE_OPTIONAL = (
+    "category", "age", "fingertips_id", "also_from", "count_12_months", "denominator_12_months",
+)  # fmt: skip
 #: Keys of one entry of a measure's ``also_from`` list (other sources of the same figures).
 ALSO_FROM_KEYS = ("source", "source_id")
+#: How a single-quarter measure's 12-month figure is made from its quarters' rows:
+#: ``sum`` adds the four quarters (events: each quarter's events are new ones);
+#: ``reported`` takes the last quarter's row, which reports the figure for the 12 months to
+#: its end (people, counted once however many quarters they appear in). A proportion of the
+#: people in treatment has a ``reported`` denominator: four quarterly treatment populations
+#: added together would count most people four times.
+TWELVE_MONTH_RULES = ("sum", "reported")
 PLAN_REQUIRED = ("id", "name", "area_code", "start", "end", "baseline_period", "targets")
+#: A plan may give its own priorities and objectives (its own words); when it does, its
+#: targets' ``objective`` numbers refer to them instead of those of indicators.yaml.
+PLAN_OPTIONAL = ("priorities", "objectives")
 TARGET_COMMON = ("measure", "type", "reason")
 TARGET_OPTIONAL = ("objective", "note", "baseline_value")
 TARGET_TYPE_KEYS = {
@@ -119,6 +131,9 @@ class Measure:
     def sources(self) -> tuple[tuple[str, str], ...]:
         """Every (source, source_id) the measure reads: its own first, then ``also_from``."""
         return ((self.source, self.source_id), *self.also_from)
+
+    count_12_months: str = "sum"
+    denominator_12_months: str = "sum"
 
     @property
     def is_proportion(self) -> bool:
@@ -179,6 +194,8 @@ class Catalogue:
                     "fingertips_id": m.fingertips_id or "",
                     "also_from": ", ".join(f"{s} {i}" for s, i in m.also_from),
                     "frequency": m.frequency,
+                    "count_12_months": m.count_12_months,
+                    "denominator_12_months": m.denominator_12_months,
                     "definition": m.definition,
                 }
             )
@@ -213,6 +230,8 @@ class Plan:
     end: date
     baseline_period: str
     targets: tuple[Target, ...] = field(default_factory=tuple)
+    priorities: dict[int, str] = field(default_factory=dict)
+    objectives: dict[str, str] = field(default_factory=dict)
 
     def target_for(self, measure_id: str) -> Target:
         """The target for one measure; KeyError when the plan has none."""
@@ -717,6 +736,25 @@ def _read_measures(
                 "frequency",
                 "single_quarter or annual",
             )
+        rules = {}
+        for key in ("count_12_months", "denominator_12_months"):
+            rules[key] = "sum"
+            if key in m:
+                rules[key] = _enum(m, key, TWELVE_MONTH_RULES, where, probs) or "sum"
+                if frequency and frequency != "single_quarter":
+                    probs.add(
+                        f"{where}: '{key}' applies only to single-quarter measures",
+                        _line(m, key),
+                        key,
+                        "frequency single_quarter, or no such key",
+                    )
+        if "denominator_12_months" in m and unit and unit != "percent":
+            probs.add(
+                f"{where}: 'denominator_12_months' applies only to percentages",
+                _line(m, "denominator_12_months"),
+                "denominator_12_months",
+                "unit percent, or no such key",
+            )
         if source and texts["source_id"]:
             key = (source, texts["source_id"], category)
             if key in seen_source:
@@ -749,6 +787,8 @@ def _read_measures(
                 age=age,
                 fingertips_id=fingertips_id,
                 also_from=also_from,
+                count_12_months=rules["count_12_months"],
+                denominator_12_months=rules["denominator_12_months"],
             )
         )
     return out
@@ -854,7 +894,7 @@ def _read_plan(p: _Map, i: int, catalogue: Catalogue, probs: _Problems) -> Plan 
     n_before = len(probs.items)
     pid = _text(p, "id", f"plan {i + 1}", probs)
     where = f"plan '{pid}'" if pid else f"plan {i + 1}"
-    _check_keys(p, PLAN_REQUIRED, (), where, probs)
+    _check_keys(p, PLAN_REQUIRED, PLAN_OPTIONAL, where, probs)
     if pid and not _PLAN_ID_RE.match(pid):
         probs.add(
             f"{where}: id is not lower-case letters, digits, - and _",
@@ -905,15 +945,83 @@ def _read_plan(p: _Map, i: int, catalogue: Catalogue, probs: _Problems) -> Plan 
             "baseline_period",
             'e.g. "2022/23"',
         )
-    targets = _read_targets(p.get("targets"), p, where, catalogue, probs)
+    priorities, objectives = _plan_objectives(p, where, probs)
+    targets = _read_targets(
+        p.get("targets"), p, where, catalogue, probs, objectives or catalogue.objectives
+    )
     if len(probs.items) > n_before:
         return None
-    return Plan(pid, name, area_code, dates["start"], dates["end"], baseline, tuple(targets))
+    return Plan(
+        pid,
+        name,
+        area_code,
+        dates["start"],
+        dates["end"],
+        baseline,
+        tuple(targets),
+        priorities,
+        objectives,
+    )
+
+
+def _plan_objectives(p: _Map, where: str, probs: _Problems) -> tuple[dict, dict]:
+    """A plan's own ``priorities`` ({number: text}) and ``objectives`` ({"n.m": text})."""
+    priorities: dict[int, str] = {}
+    objectives: dict[str, str] = {}
+    raw = p.get("priorities")
+    if "priorities" in p:
+        if not isinstance(raw, dict) or not raw:
+            probs.add(
+                f"{where}: 'priorities' must map numbers to the plan's words",
+                _line(p, "priorities"),
+                "priorities",
+                '1: "Disrupt local drug supply chains"',
+            )
+        else:
+            for k, v in raw.items():
+                if isinstance(k, bool) or not isinstance(k, int) or not isinstance(v, str):
+                    probs.add(
+                        f"{where}: priority {k!r} must be a number with text",
+                        _line(raw, k),
+                        "priorities",
+                        '1: "the priority in the plan\'s words"',
+                    )
+                else:
+                    priorities[k] = " ".join(v.split())
+    raw = p.get("objectives")
+    if "objectives" in p:
+        if not isinstance(raw, dict) or not raw:
+            probs.add(
+                f"{where}: 'objectives' must map quoted numbers to the plan's words",
+                _line(p, "objectives"),
+                "objectives",
+                '"1.1": "Disruption of county lines"',
+            )
+        else:
+            for k, v in raw.items():
+                if not isinstance(k, str) or not _OBJECTIVE_RE.match(k) or not isinstance(v, str):
+                    probs.add(
+                        f'{where}: objective {k!r} must be a quoted number such as "2.10" '
+                        "with the objective's text",
+                        _line(raw, k),
+                        "objectives",
+                        '"1.1": "the objective in the plan\'s words"',
+                    )
+                else:
+                    objectives[k] = " ".join(v.split())
+    return priorities, objectives
 
 
 def _read_targets(
-    raw: Any, plan: _Map, where: str, catalogue: Catalogue, probs: _Problems
+    raw: Any,
+    plan: _Map,
+    where: str,
+    catalogue: Catalogue,
+    probs: _Problems,
+    objectives: dict[str, str] | None = None,
 ) -> list[Target]:
+    if objectives is None:
+        objectives = catalogue.objectives
     if "targets" not in plan:  # reported as a missing key
         return []
     if raw is None or (isinstance(raw, _Seq) and not raw):  # 'targets:' left empty, or []
@@ -1006,12 +1114,17 @@ def _read_targets(
                     'a quoted number such as "2.10"',
                 )
                 objective = None
-            elif objective not in catalogue.objectives:
+            elif objective not in objectives:
+                whose = (
+                    "indicators.yaml objectives"
+                    if objectives is catalogue.objectives
+                    else "the plan's objectives"
+                )
                 probs.add(
-                    f"{tw}: objective '{objective}' is not in indicators.yaml objectives",
+                    f"{tw}: objective '{objective}' is not in {whose}",
                     _line(t, "objective"),
                     "objective",
-                    f"one of {', '.join(catalogue.objectives)}",
+                    f"one of {', '.join(objectives)}",
                 )
         numbers: dict[str, float | None] = {}
         for key in ("value", "multiple", "baseline_value"):

@@ -227,6 +227,7 @@ def preflight(data_dir: Path, targets: Path) -> None:
     for f in data_files.inputs(data_dir):  # a bad symbolic link stops the run here
         if f.suffix.lower() not in DATA_SUFFIXES:
             continue
+        rel = f.relative_to(data_dir).parts
         kind = detect(f)
         if kind is None:  # nothing in the data folder is silently left out
             raise CdpError(validate_file(f, data_dir).message)
