@@ -282,7 +282,7 @@ def test_hostile_yaml_is_refused(text, problem):
 
 
 def test_forbidden_tag_message_in_the_catalogue(tmp_path):
-    from cdp_analysis.catalogue import load_indicators
+    from cdp_analysis.plan.catalogue import load_indicators
 
     path = tmp_path / "indicators.yaml"
     path.write_text("measures: !!python/object/apply:os.system [touch hacked]\n")
@@ -294,7 +294,7 @@ def test_forbidden_tag_message_in_the_catalogue(tmp_path):
 
 
 def test_oversized_yaml_is_refused_before_reading(tmp_path):
-    from cdp_analysis.catalogue import load_indicators
+    from cdp_analysis.plan.catalogue import load_indicators
 
     path = tmp_path / "indicators.yaml"
     path.write_text("# " + "x" * safe_yaml.MAX_BYTES + "\n")
