@@ -297,6 +297,28 @@ def test_verify_detects_changed_missing_and_added_inputs(good, data_dir, tmp_pat
     assert f"added: {copy / 'fingertips' / 'new.csv'}" in out
 
 
+@slow
+@pytest.mark.parametrize("edit", ["page", "manifest", "added"])
+def test_verify_fails_naming_an_edited_page_or_manifest(good, tmp_path, edit):
+    """A number changed in a rendered page, an edited manifest, or a file slipped into the
+    pack: verify exits 1 and names the file (the untouched pack passes, test above)."""
+    pack = tmp_path / "pack"
+    shutil.copytree(good["pack"], pack)
+    if edit == "page":
+        target = pack / "index.html"
+        text = target.read_text(encoding="utf-8")
+        target.write_text(text.replace("</body>", "<p>3,108</p></body>", 1), encoding="utf-8")
+    elif edit == "manifest":
+        target = pack / "manifest.json"
+        target.write_text(target.read_text(encoding="utf-8").replace("E06", "E07", 1))
+    else:
+        target = pack / "extra.html"
+        target.write_text("<p>not built by the tool</p>", encoding="utf-8")
+    code, out, err = cli_run("verify", str(pack))
+    assert code == 1, out + err
+    assert str(target) in out
+
+
 def test_verify_without_a_manifest(tmp_path):
     code, _, err = cli_run("verify", str(tmp_path))
     assert code == 2 and "no manifest" in err
