@@ -479,7 +479,7 @@ CASES: list[Case] = [
          replace("indicators", ("unit: count\n", "unit: people\n")), ("'people'",),
          rows=f"row {line_of('indicators', 'unit: count')}", column="column 'unit'"),
     Case("ind_truncated", "indicators", "file cut off after 45% of its text",
-         cut_text("indicators", 0.46), ("measure",)),
+         cut_text("indicators", 0.45), ("measure",)),
     Case("ind_latin1", "indicators", "saved as Latin-1 with 'Défense' in a measure name",
          replace("indicators", ("name: Number of county lines closed",
                                 "name: Défense county lines closed"), encoding="latin-1"),
