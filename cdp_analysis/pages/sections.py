@@ -490,7 +490,11 @@ def rag_counts_text(report: Report) -> str:
     s = report.summary
     shown = s[s["measure_id"].isin(with_data(report, s["measure_id"]))]
     waiting = len(s) - len(shown)
-    tail = f" {waiting} more are waiting for local data (listed below)." if waiting else ""
+    tail = (
+        f" {waiting} more are waiting for local data (listed at the end of the overview page)."
+        if waiting
+        else ""
+    )
     if not report.has_plan:
         vs = shown["vs_england"].value_counts()
         better, similar, worse = (int(vs.get(k, 0)) for k in ("Better", "Similar", "Worse"))
