@@ -43,12 +43,12 @@ def main(args: argparse.Namespace) -> int:
     n_input = len(entries) - n_pack
     if n_pack:
         print(
-            f"{n_pack} file{'s' if n_pack != 1 else ''} of the pack differ from its manifest: "
+            f"{n_pack} file{'s' if n_pack != 1 else ''} of the pack {'differ' if n_pack != 1 else 'differs'} from its manifest: "
             "the pack was changed after it was built. Do not use it; re-run the report."
         )
     if n_input:
         print(
-            f"{n_input} input file{'s' if n_input != 1 else ''} differ from the manifest of "
+            f"{n_input} input file{'s' if n_input != 1 else ''} {'differ' if n_input != 1 else 'differs'} from the manifest of "
             f"{args.pack}: re-run the report to bring it up to date."
         )
     return 1
