@@ -291,7 +291,9 @@ def _numbers(s: pd.Series) -> pd.Series:
     return pd.to_numeric(s.where(s != ""), errors="coerce")
 
 
-def _rules(frame: pd.DataFrame, measures, catalogue) -> list[schemas.Rule]:
+def _rules(
+    frame: pd.DataFrame, measures, catalogue, area_codes: list[str], today: date
+) -> list[schemas.Rule]:
     """The row checks of a local measures file, in the order they are reported. ``frame``
     holds the cells as text plus the parsed helper columns ``_start``, ``_end``, ``_kind``,
     ``_exp_start``, ``_exp_end``, ``_canon``, ``_freq``, ``_unit``, ``_count``, ``_den``."""
@@ -311,7 +313,7 @@ def _rules(frame: pd.DataFrame, measures, catalogue) -> list[schemas.Rule]:
         rule("unknown measure id",
              lambda s: (s == "") | s.isin(list(measures)) | s.isin(list(known_other)),
              "measure_id", expected=f"one of {', '.join(measures)}"),
-        rule("unknown area code", lambda s: (s == "") | s.isin(frame.attrs["area_codes"]),
+        rule("unknown area code", lambda s: (s == "") | s.isin(area_codes),
              "area_code", expected="a code in data/lookups/areas.csv, e.g. E06000044 (Portsmouth)"),
         rule("not a date", lambda d: ~((d["period_start"] != "") & d["_start"].isna()),
              name="period_start", expected="YYYY-MM-DD"),
@@ -332,7 +334,6 @@ def _rules(frame: pd.DataFrame, measures, catalogue) -> list[schemas.Rule]:
                  name="period_start/period_end",
                  expected=f"{r['_exp_start']:%Y-%m-%d} to {r['_exp_end']:%Y-%m-%d}")
         )  # fmt: skip
-    today = frame.attrs["today"]
     rules += [
         rule("this measure is reported for each quarter on its own, not for a year",
              lambda d: ~((d["_freq"] == "single_quarter") & (d["_kind"] == "year")),
@@ -402,8 +403,8 @@ def _validate(df, measures, catalogue, lookup, today):
         _unit=df["measure_id"].map({k: m.unit for k, m in measures.items()}),
         _count=parsed["count_n"], _den=parsed["den_n"],
     ).set_index("line")  # fmt: skip
-    frame.attrs.update(today=today, area_codes=list(lookup["area_code"]))
-    return schemas.problems(frame, _rules(frame, measures, catalogue)), parsed
+    rules = _rules(frame, measures, catalogue, list(lookup["area_code"]), today)
+    return schemas.problems(frame, rules), parsed
 
 
 # ------------------------------------------------------------------------------ output
