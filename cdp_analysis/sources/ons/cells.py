@@ -26,21 +26,13 @@ _EXPECTED = {
 }
 
 
-def _parse(cells: pd.Series) -> tuple[np.ndarray, pd.Series, np.ndarray]:
-    """(numbers, upper-cased text, blank) of a column of raw cells."""
-    text = pd.Series(
-        [None if v is None else str(v).strip().upper() for v in cells],
-        dtype=object,
-        index=cells.index,
-    )
+def _parse(raw: np.ndarray, what: str) -> tuple[np.ndarray, ...]:
+    """(numbers, markers upper-cased with '' elsewhere, blank, allowed) of a block of raw
+    cells, each the block's shape: one vectorised pass over all its cells."""
+    cells = pd.Series(raw.ravel(), dtype=object)
+    text = pd.Series([None if v is None else str(v).strip().upper() for v in cells], dtype=object)
     blank = (text.isna() | (text == "")).to_numpy(dtype=bool)
     nums = pd.to_numeric(cells.where(~blank), errors="coerce").to_numpy(dtype=float)
-    return nums, text, blank
-
-
-def _allowed(cells: pd.Series, what: str) -> pd.Series:
-    """True where a cell is blank, a number valid for ``what``, or one of its markers."""
-    nums, text, blank = _parse(cells)
     is_num = ~np.isnan(nums) & ~text.isin(["TRUE", "FALSE"]).fillna(False).to_numpy(dtype=bool)
     is_marker = text.isin(_MARKERS[what]).fillna(False).to_numpy(dtype=bool)
     bad = ~(blank | is_num | is_marker)
@@ -50,7 +42,8 @@ def _allowed(cells: pd.Series, what: str) -> pd.Series:
         bad |= is_num & ((nums < 0) | (nums != np.round(nums)))
     else:
         bad |= is_num & (nums < 0)
-    return pd.Series(~bad, index=cells.index)
+    markers = np.where(is_marker, text.fillna("").to_numpy(dtype=object), "")
+    return tuple(a.reshape(raw.shape) for a in (nums, markers, blank, ~bad))
 
 
 def _unexpected(sheet: _Sheet, column: str):
@@ -67,28 +60,26 @@ def block_values(
     """Check and parse value blocks of ``sheet``: ``blocks`` maps a name to (0-based columns,
     their headers, what the cells hold: ``"deaths"``, ``"rate"`` or ``"flag"``). Returns, per
     block, (numbers, markers upper-cased with '' elsewhere, blank), each rows x columns.
-    Raises InputError naming every column with a cell that is not allowed."""
+    Raises InputError naming every column with a cell that is not allowed.
+
+    The frame checked holds each sheet column's raw cells (for the message) and whether each
+    cell is allowed (``ok <column>``), parsed once per block."""
     index = pd.Index(np.asarray(rows) + 1, name="sheet row")
-    columns, rules = {}, []
-    for cols, headers, what in blocks.values():
-        for c, head in zip(cols, headers, strict=True):
+    columns, rules, out = {}, [], {}
+    for key, (cols, headers, what) in blocks.items():
+        raw = sheet.grid[np.ix_(rows, cols)]
+        nums, markers, blank, allowed = _parse(raw, what)
+        out[key] = nums, markers, blank
+        for j, (c, head) in enumerate(zip(cols, headers, strict=True)):
             name = _col(c, head)
-            columns[name] = pd.Series(sheet.grid[rows, c], index=index, dtype=object)
+            columns[name] = pd.Series(raw[:, j], index=index, dtype=object)
+            columns[f"ok {name}"] = allowed[:, j]
             rules.append(
                 schemas.Rule(f"sheet '{sheet.name}': unexpected value",
-                             lambda s, what=what: _allowed(s, what), name,
+                             lambda d, name=name: d[f"ok {name}"], name=name,
                              expected=_EXPECTED[what], detail=_unexpected(sheet, name))
             )  # fmt: skip
-    frame = pd.DataFrame(columns, index=index)
-    _raise(path, frame, rules)
-    out = {}
-    for key, (cols, headers, what) in blocks.items():
-        parsed = [_parse(frame[_col(c, h)]) for c, h in zip(cols, headers, strict=True)]
-        nums = np.column_stack([p[0] for p in parsed])
-        text = np.column_stack([p[1].fillna("").to_numpy(dtype=object) for p in parsed])
-        blank = np.column_stack([p[2] for p in parsed])
-        markers = np.where(np.isin(text, _MARKERS[what]), text, "")
-        out[key] = nums, markers, blank
+    _raise(path, pd.DataFrame(columns, index=index), rules)
     return out
 
 
