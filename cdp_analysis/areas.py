@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import schemas
 from .errors import CdpError, InputError, Problem
 from .paths import default_data_dir
 from .text_files import decode_utf8
@@ -72,41 +73,31 @@ def _read_lookup(path: Path) -> pd.DataFrame:
         raise InputError(path, problems, kind=KIND, fix=FIX)
     df = pd.DataFrame([r for _, r in body], columns=header).map(str.strip)
     df.index = [n for n, _ in body]
-    for col in LOOKUP_COLUMNS:
-        blank = df[col].eq("")
-        if col in {"parent_code", "parent_name"}:
-            blank &= df["area_type"].ne(ENGLAND)
-        if blank.any():
-            problems.append(
-                Problem("empty", rows=df.index[blank].tolist(), column=col, expected="a value")
-            )
-    bad_code = df["area_code"].ne("") & ~df["area_code"].str.match(_CODE_RE)
-    if bad_code.any():
-        problems.append(
-            Problem(
-                "not a GSS area code", rows=df.index[bad_code].tolist(), column="area_code",
-                expected="9 characters such as E06000044",
-            )
-        )  # fmt: skip
-    bad = ~df["area_type"].isin([ENGLAND, REGION, UTLA])
-    if bad.any():
-        problems.append(
-            Problem(
-                "unknown area type", rows=df.index[bad].tolist(), column="area_type",
-                expected=f"one of {ENGLAND}, {REGION}, {UTLA}",
-            )
-        )  # fmt: skip
-    dup = df["area_code"].ne("") & df["area_code"].duplicated(keep=False)
-    if dup.any():
-        problems.append(
-            Problem(
-                "duplicate area code", rows=df.index[dup].tolist(), column="area_code",
-                expected="each area listed once",
-            )
-        )  # fmt: skip
+    problems = schemas.problems(df, _lookup_rules())
     if problems:
         raise InputError(path, problems, kind=KIND, fix=FIX)
     return df.reset_index(drop=True)
+
+
+def _lookup_rules() -> list[schemas.Rule]:
+    """The row checks of the area lookup, in the order they are reported."""
+    rule = schemas.Rule
+    rules = []
+    for col in LOOKUP_COLUMNS:
+        if col in {"parent_code", "parent_name"}:  # England has no parent
+            check = lambda d, c=col: (d[c] != "") | (d["area_type"] == ENGLAND)  # noqa: E731
+            rules.append(rule("empty", check, name=col, expected="a value"))
+        else:
+            rules.append(rule("empty", lambda s: s != "", col, expected="a value"))
+    return [
+        *rules,
+        rule("not a GSS area code", lambda s: (s == "") | s.str.match(_CODE_RE), "area_code",
+             expected="9 characters such as E06000044"),
+        rule("unknown area type", lambda s: s.isin([ENGLAND, REGION, UTLA]), "area_type",
+             expected=f"one of {ENGLAND}, {REGION}, {UTLA}"),
+        rule("duplicate area code", lambda s: (s == "") | ~s.duplicated(keep=False), "area_code",
+             expected="each area listed once"),
+    ]  # fmt: skip
 
 
 def lookup(data_dir: str | Path | None = None) -> pd.DataFrame:
@@ -140,6 +131,66 @@ def area(code: str, data_dir: str | Path | None = None) -> dict[str, str]:
     return hit.iloc[0].to_dict()
 
 
+COMPARATOR_COLUMNS = ["area_code", "comparator_code"]
+COMPARATORS_KIND = "comparators lookup"
+#: The optional similar-areas lookup in a data folder (CIPFA nearest neighbours, ONS area
+#: classification, ...): one row per (area, comparator) pair.
+COMPARATORS_FILE = Path("lookups") / "comparators.csv"
+
+
+def read_comparators(path: str | Path, data_dir: str | Path | None = None) -> pd.DataFrame:
+    """Read and check a comparators lookup (columns ``area_code``, ``comparator_code``; any
+    other column is kept); InputError naming rows and columns otherwise."""
+    path = Path(path)
+    text = decode_utf8(path.read_bytes(), path, COMPARATORS_KIND, empty_fix=_COMPARATORS_FIX)
+    df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    df.columns = [str(c).strip() for c in df.columns]
+    missing = [c for c in COMPARATOR_COLUMNS if c not in df.columns]
+    if missing:
+        raise InputError(
+            path,
+            [Problem(f"column '{c}' is missing", rows=[1]) for c in missing]
+            + [Problem(f"columns found: {list(df.columns)}")],
+            kind=f"{COMPARATORS_KIND} (a file with an 'area_code' column and little else "
+            "of any other kind is read as one)",
+            fix=_COMPARATORS_FIX + "; if this file is meant to be another kind (e.g. a "
+            "Fingertips export), restore that kind's column names (see data/README.md)",
+        )
+    df.index = df.index + 2  # CSV line numbers
+    known = list(lookup(data_dir)["area_code"])
+    rule = schemas.Rule
+    rules = [
+        rule("area code not in data/lookups/areas.csv", lambda s: s.isin(known), col,
+             expected="an upper-tier local authority code such as E06000044")
+        for col in COMPARATOR_COLUMNS
+    ] + [
+        rule("duplicate pair", lambda d: ~d.duplicated(COMPARATOR_COLUMNS, keep=False)),
+        rule("an area listed as its own comparator",
+             lambda d: d["area_code"] != d["comparator_code"], name="comparator_code",
+             expected="another area's code"),
+    ]  # fmt: skip
+    problems = schemas.problems(df, rules)
+    if problems:
+        raise InputError(path, problems, kind=COMPARATORS_KIND, fix=_COMPARATORS_FIX)
+    return df.reset_index(drop=True)
+
+
+_COMPARATORS_FIX = (
+    "a comparators lookup needs the columns area_code and comparator_code, one row per pair"
+)
+
+
+def listed_comparators(code: str, data_dir: str | Path | None = None) -> list[str]:
+    """The comparators the data folder's comparators lookup lists for ``code`` (none when
+    the folder has no such file, or the file does not list the area)."""
+    base = Path(data_dir) if data_dir is not None else default_data_dir()
+    path = base / COMPARATORS_FILE
+    if not path.is_file():
+        return []
+    comp = read_comparators(path, data_dir)
+    return comp.loc[comp["area_code"] == code, "comparator_code"].tolist()
+
+
 def comparators(
     code: str, data_dir: str | Path | None = None, override: list[str] | None = None
 ) -> list[str]:
@@ -149,13 +200,9 @@ def comparators(
         for c in override:
             area(c, data_dir)
         return [c for c in override if c != code]
-    base = Path(data_dir) if data_dir is not None else default_data_dir()
-    comp_file = base / "lookups" / "comparators.csv"
-    if comp_file.is_file():
-        comp = pd.read_csv(comp_file, dtype=str, keep_default_na=False)
-        listed = comp.loc[comp["area_code"] == code, "comparator_code"].tolist()
-        if listed:
-            return listed
+    listed = listed_comparators(code, data_dir)
+    if listed:
+        return listed
     me = area(code, data_dir)
     df = lookup(data_dir)
     same = df[(df["area_type"] == UTLA) & (df["parent_code"] == me["parent_code"])]
@@ -195,15 +242,16 @@ def _read_changes(path: Path) -> pd.DataFrame:
                     "missing", rows=[1], expected=f"columns {', '.join(CHANGE_COLUMNS)}"),
             kind=CHANGES_KIND, fix="restore data/lookups/area_changes.csv from the project",
         )  # fmt: skip
-    bad = ~df["old_figures"].isin(["carried", "none"])
-    if bad.any():
+    df.index = df.index + 2  # CSV line numbers
+    rule = schemas.Rule("not 'carried' or 'none'", lambda s: s.isin(["carried", "none"]),
+                        "old_figures", expected="carried or none")  # fmt: skip
+    problems = schemas.problems(df, [rule])
+    if problems:
         raise InputError(
-            path,
-            Problem("not 'carried' or 'none'", rows=(df.index[bad] + 2).tolist(),
-                    column="old_figures", expected="carried or none"),
-            kind=CHANGES_KIND, fix="say whether figures on the old code carry to the new one",
+            path, problems, kind=CHANGES_KIND,
+            fix="say whether figures on the old code carry to the new one",
         )  # fmt: skip
-    return df[CHANGE_COLUMNS]
+    return df[CHANGE_COLUMNS].reset_index(drop=True)
 
 
 def changes(data_dir: str | Path | None = None) -> pd.DataFrame:

@@ -12,11 +12,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
 from . import areas, data_files
 from .data_files import LinkError
-from .errors import CdpError, InputError, Problem
+from .errors import CdpError
 from .plan import catalogue
 from .sources import episodes, fingertips, local_measures, ons
 
@@ -60,39 +58,7 @@ def _read_changes(path: Path, data_dir: Path) -> object:
 
 
 def _read_comparators(path: Path, data_dir: Path) -> object:
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    df.columns = [str(c).strip() for c in df.columns]
-    missing = [c for c in ("area_code", "comparator_code") if c not in df.columns]
-    if missing:
-        raise InputError(
-            path,
-            [Problem(f"column '{c}' is missing", rows=[1]) for c in missing]
-            + [Problem(f"columns found: {list(df.columns)}")],
-            kind="comparators lookup (a file with an 'area_code' column and little else "
-            "of any other kind is read as one)",
-            fix="a comparators lookup needs the columns area_code and comparator_code, one "
-            "row per pair; if this file is meant to be another kind (e.g. a Fingertips "
-            "export), restore that kind's column names (see data/README.md)",
-        )
-    known = set(areas.lookup(data_dir)["area_code"])
-    problems = []
-    for col in ("area_code", "comparator_code"):
-        bad = ~df[col].isin(known)
-        if bad.any():
-            problems.append(
-                Problem(
-                    "area code not in data/lookups/areas.csv",
-                    rows=(df.index[bad] + 2).tolist(),
-                    column=col,
-                    expected="an upper-tier local authority code such as E06000044",
-                )
-            )
-    dup = df.duplicated(["area_code", "comparator_code"], keep=False)
-    if dup.any():
-        problems.append(Problem("duplicate pair", rows=(df.index[dup] + 2).tolist()))
-    if problems:
-        raise InputError(path, problems, kind="comparators lookup")
-    return df
+    return areas.read_comparators(path, data_dir)
 
 
 def _looks_like_episodes(path: Path) -> bool:

@@ -105,7 +105,7 @@ class Report:
 
 
 #: The optional similar-areas lookup (CIPFA nearest neighbours, ONS area classification...).
-COMPARATORS_LOOKUP = Path("lookups") / "comparators.csv"
+COMPARATORS_LOOKUP = areas.COMPARATORS_FILE
 
 
 def comparator_kind(area_code: str, comparators: list[str] | None, data_dir: Path) -> str:
@@ -113,11 +113,8 @@ def comparator_kind(area_code: str, comparators: list[str] | None, data_dir: Pat
     similar-areas lookup, ``lookups/comparators.csv``) or ``region`` (the default)."""
     if comparators:
         return "chosen"
-    f = Path(data_dir) / COMPARATORS_LOOKUP
-    if f.is_file():
-        listed = pd.read_csv(f, dtype=str, keep_default_na=False)
-        if (listed.get("area_code", pd.Series(dtype=str)) == area_code).any():
-            return "similar"
+    if areas.listed_comparators(area_code, data_dir):
+        return "similar"
     return "region"
 
 

@@ -70,11 +70,10 @@ from typing import IO
 import numpy as np
 import pandas as pd
 
-from .. import areas, tidy
+from .. import areas, schemas, tidy
 from ..errors import InputError, Problem
 from ..periods import parse_period
 from ..text_files import decode_utf8
-from . import schemas
 
 KIND = "Fingertips CSV export"
 COMPILED_KIND = "compiled Fingertips extract"

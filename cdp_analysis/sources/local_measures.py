@@ -64,13 +64,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import areas, tidy
+from .. import areas, schemas, tidy
 from ..errors import InputError, Problem
 from ..paths import default_data_dir
 from ..periods import Quarter, financial_year
 from ..plan.catalogue import INDICATORS_FILE, Catalogue, load_indicators
 from ..text_files import decode_utf8
-from . import schemas
 
 KIND = "local measures CSV"
 
@@ -384,7 +383,7 @@ def _mismatch(d: pd.DataFrame) -> pd.Series:
 
 
 def _validate(df, measures, catalogue, lookup, today):
-    """Check the rows against the file's schema (:mod:`.schemas`); return the problems and
+    """Check the rows against the file's schema (:mod:`cdp_analysis.schemas`); return the problems and
     the rows with parsed dates, canonical labels and numbers."""
     lab = _label_dates(df["period_label"])
     known_label = lab["kind"] != ""

@@ -15,10 +15,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ... import areas, tidy
+from ... import areas, schemas, tidy
 from ...errors import InputError, Problem
 from ...text_files import decode_utf8
-from .. import schemas
 from . import rules as episode_rules
 from .fields import (
     EXIT_REASONS,

@@ -3,7 +3,7 @@
 :func:`cells` turns the file's text cells into one frame indexed by CSV line number, with
 the parsed helper columns the checks need (dates, ages, duplicates, unrecorded
 re-presentations); :func:`rules` lists every check in the order problems are reported, as
-:class:`~cdp_analysis.sources.schemas.Rule` objects that :func:`schemas.problems` validates
+:class:`~cdp_analysis.schemas.Rule` objects that :func:`schemas.problems` validates
 lazily (all problems in one pass) and turns into one-line messages.
 """
 
@@ -14,8 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ... import tidy
-from .. import schemas
+from ... import schemas, tidy
 from .fields import (
     COMPLETED,
     DATE_COLUMNS,

@@ -2,7 +2,7 @@
 
 A table's value block (area rows x period columns) is checked as one frame indexed by sheet
 row, one column per sheet column (named by letter and header, as messages show it), with a
-:class:`~cdp_analysis.sources.schemas.Rule` per column; validation is lazy, so every bad
+:class:`~cdp_analysis.schemas.Rule` per column; validation is lazy, so every bad
 column of every block is reported at once. Once the values parse, a second frame of the
 parsed numbers checks that each rate has its deaths and lies within its 95% limits.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import schemas
+from ... import schemas
 from .workbook import _col, _fail, _Sheet
 
 #: What each kind of cell may hold besides a number, and what a person is told is expected.

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import Problem
+from .errors import Problem
 
 
 @dataclass(frozen=True)
