@@ -190,116 +190,15 @@ def recent_trend_grouped(
     lower limit above the upper) raise :class:`~cdp_analysis.stats.StatsInputError`;
     anything that only stops one group's test is reported in that group's reason.
     """
-    func = "recent_trend_grouped"
     group_cols = [group_cols] if isinstance(group_cols, str) else list(group_cols)
+    data_cols = _data_columns(kind, count_col, denominator_col, value_col, lower_col, upper_col)
+    _check_columns(df, [*group_cols, time_col, *data_cols], polarity, polarity_col)
+    pts = _Points.of(df, group_cols, time_col)
     if kind == "proportion":
-        data_cols = [count_col, denominator_col]
-    elif kind == "other":
-        data_cols = [value_col, lower_col, upper_col]
+        statistic, beta, flips, invalid, missing = _proportion_series(pts, *data_cols)
     else:
-        raise StatsInputError(
-            None,
-            f"kind {kind!r} is not known",
-            kind=f"{func} input",
-            fix="use kind='proportion' or kind='other'",
-        )
-    if any(c is None for c in data_cols):
-        need = (
-            "count_col and denominator_col"
-            if kind == "proportion"
-            else "value_col, lower_col and upper_col"
-        )
-        raise StatsInputError(
-            None, f"kind={kind!r} needs {need}", kind=f"{func} input", fix=f"pass {need}"
-        )
-    cols = [*group_cols, time_col, *data_cols] + ([polarity_col] if polarity_col else [])
-    absent = [c for c in cols if c not in df.columns]
-    if absent:
-        raise StatsInputError(
-            None,
-            f"columns not found: {', '.join(absent)}",
-            kind=f"{func} input",
-            fix=f"the table has columns {', '.join(map(str, df.columns))}",
-        )
-    if polarity_col is None and polarity not in POLARITIES:
-        raise StatsInputError(
-            None,
-            f"polarity {polarity!r} is not known",
-            kind=f"{func} input",
-            fix=f"use one of {', '.join(POLARITIES)}",
-        )
-
-    codes, keys = group_codes(df, group_cols)
-    n_groups = len(keys)
-    order = np.lexsort((df[time_col].to_numpy(), codes))
-    d = df.iloc[order].reset_index(drop=True)
-    codes = codes[order]
-    sizes = np.bincount(codes, minlength=n_groups)
-    dup_rows = d.duplicated(subset=[*group_cols, time_col]).to_numpy()
-    duplicated = np.bincount(codes, weights=dup_rows.astype(float), minlength=n_groups) > 0
-    from_end = sizes[codes] - 1 - pd.Series(codes).groupby(codes).cumcount().to_numpy()
-    latest_rows = from_end < POINTS
-    g = codes[latest_rows]
-    col = POINTS - 1 - from_end[latest_rows]
-
-    def matrix(name: str) -> np.ndarray:
-        values, _ = as_float(d[name], name, func)
-        m = np.full((n_groups, POINTS), np.nan)
-        m[g, col] = values[latest_rows]
-        return values, m
-
-    missing_reasons: list[tuple[np.ndarray, str]] = []
-    if kind == "proportion":
-        o_all, o = matrix(count_col)
-        n_all, n = matrix(denominator_col)
-        for arr, name in ((o_all, count_col), (n_all, denominator_col)):
-            reject(arr < 0, func, name, "negative value(s)", "a number >= 0", "correct the input")
-            reject(
-                np.isinf(arr),
-                func,
-                name,
-                "infinite value(s)",
-                "a finite number",
-                "correct the input",
-            )
-        reject(
-            o_all > n_all,
-            func,
-            count_col,
-            "count(s) above the denominator",
-            "count <= denominator",
-            "check the two columns",
-        )
-        missing_reasons.append((np.isnan(o).any(axis=1) | np.isnan(n).any(axis=1), MISSING))
-        statistic, beta, flips, invalid = _proportion_test(o, n)
-    else:
-        _, y = matrix(value_col)
-        lo_all, lo = matrix(lower_col)
-        up_all, up = matrix(upper_col)
-        reject(
-            lo_all > up_all,
-            func,
-            lower_col,
-            "lower limit(s) above the upper limit",
-            "lower <= upper",
-            "check that the limit columns are not swapped",
-        )
-        missing_reasons.append((np.isnan(y).any(axis=1), MISSING))
-        missing_reasons.append((np.isnan(lo).any(axis=1) | np.isnan(up).any(axis=1), MISSING_CI))
-        statistic, beta, flips, invalid = _other_test(y, lo, up, confidence)
-
-    if polarity_col:
-        pol = d.groupby(codes)[polarity_col].last().reindex(range(n_groups)).to_numpy(dtype=object)
-        bad = ~np.isin(pol, POLARITIES)
-        if bad.any():
-            raise StatsInputError(
-                None,
-                f"polarity not recognised: {sorted(set(map(str, pol[bad])))[:5]}",
-                kind=f"{func} input",
-                fix=f"use one of {', '.join(POLARITIES)}",
-            )
-    else:
-        pol = np.full(n_groups, polarity, dtype=object)
+        statistic, beta, flips, invalid, missing = _other_series(pts, *data_cols, confidence)
+    pol = _polarities(pts, polarity, polarity_col)
 
     significant = statistic > CHI2_THRESHOLD
     marker = np.where(significant & ~flips, _markers(beta, pol), NO_SIGNIFICANT_CHANGE).astype(
@@ -311,24 +210,160 @@ def recent_trend_grouped(
     # Later entries take precedence: the order follows PHEindicatormethods' checks.
     cannot = [
         *invalid[::-1],
-        *missing_reasons[::-1],
-        (sizes < POINTS, TOO_FEW),
-        (duplicated, DUPLICATES),
+        *missing[::-1],
+        (pts.sizes < POINTS, TOO_FEW),
+        (pts.duplicated, DUPLICATES),
     ]
-    blocked = np.zeros(n_groups, dtype=bool)
+    blocked = np.zeros(pts.n_groups, dtype=bool)
     for mask, why in cannot:
         reason = np.where(mask, why, reason)
         blocked |= mask
     marker = np.where(blocked, CANNOT_BE_CALCULATED, marker)
 
-    out = keys
+    out = pts.keys
     out["recent_trend"] = marker
     out["recent_trend_reason"] = reason
     out["statistic"] = np.where(blocked, np.nan, statistic)
     out["gradient"] = np.where(blocked, np.nan, beta)
-    out["points"] = sizes
-    out["latest"] = d.groupby(codes)[time_col].last().reindex(range(n_groups)).to_numpy()
+    out["points"] = pts.sizes
+    out["latest"] = pts.last(time_col)
     return out
+
+
+_FUNC = "recent_trend_grouped"
+
+
+def _data_columns(kind, count_col, denominator_col, value_col, lower_col, upper_col) -> list:
+    """The data columns ``kind`` needs, refusing an unknown kind or a missing column name."""
+    if kind == "proportion":
+        data_cols = [count_col, denominator_col]
+    elif kind == "other":
+        data_cols = [value_col, lower_col, upper_col]
+    else:
+        raise StatsInputError(
+            None,
+            f"kind {kind!r} is not known",
+            kind=f"{_FUNC} input",
+            fix="use kind='proportion' or kind='other'",
+        )
+    if any(c is None for c in data_cols):
+        need = (
+            "count_col and denominator_col"
+            if kind == "proportion"
+            else "value_col, lower_col and upper_col"
+        )
+        raise StatsInputError(
+            None, f"kind={kind!r} needs {need}", kind=f"{_FUNC} input", fix=f"pass {need}"
+        )
+    return data_cols
+
+
+def _check_columns(df: pd.DataFrame, cols: list, polarity: str, polarity_col) -> None:
+    cols = cols + ([polarity_col] if polarity_col else [])
+    absent = [c for c in cols if c not in df.columns]
+    if absent:
+        raise StatsInputError(
+            None,
+            f"columns not found: {', '.join(absent)}",
+            kind=f"{_FUNC} input",
+            fix=f"the table has columns {', '.join(map(str, df.columns))}",
+        )
+    if polarity_col is None and polarity not in POLARITIES:
+        raise StatsInputError(
+            None,
+            f"polarity {polarity!r} is not known",
+            kind=f"{_FUNC} input",
+            fix=f"use one of {', '.join(POLARITIES)}",
+        )
+
+
+@dataclass
+class _Points:
+    """The rows sorted by group and period, and where each group's latest POINTS fall."""
+
+    d: pd.DataFrame  # the rows, sorted by group, then period
+    codes: np.ndarray  # each sorted row's group number
+    keys: pd.DataFrame  # the group columns, one row per group
+    sizes: np.ndarray  # rows per group
+    duplicated: np.ndarray  # groups with a period given twice
+    latest_rows: np.ndarray  # the sorted rows among their group's latest POINTS
+    g: np.ndarray  # their group
+    col: np.ndarray  # their column in a (groups x POINTS) matrix, the latest last
+
+    @property
+    def n_groups(self) -> int:
+        return len(self.keys)
+
+    @classmethod
+    def of(cls, df: pd.DataFrame, group_cols: list, time_col: str) -> _Points:
+        codes, keys = group_codes(df, group_cols)
+        n_groups = len(keys)
+        order = np.lexsort((df[time_col].to_numpy(), codes))
+        d = df.iloc[order].reset_index(drop=True)
+        codes = codes[order]
+        sizes = np.bincount(codes, minlength=n_groups)
+        dup_rows = d.duplicated(subset=[*group_cols, time_col]).to_numpy()
+        duplicated = np.bincount(codes, weights=dup_rows.astype(float), minlength=n_groups) > 0
+        from_end = sizes[codes] - 1 - pd.Series(codes).groupby(codes).cumcount().to_numpy()
+        latest_rows = from_end < POINTS
+        return cls(d, codes, keys, sizes, duplicated, latest_rows, codes[latest_rows],
+                   POINTS - 1 - from_end[latest_rows])  # fmt: skip
+
+    def matrix(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """Column ``name`` as floats (every row) and as a (groups x POINTS) matrix of each
+        group's latest points (NaN where a group has fewer)."""
+        values, _ = as_float(self.d[name], name, _FUNC)
+        m = np.full((self.n_groups, POINTS), np.nan)
+        m[self.g, self.col] = values[self.latest_rows]
+        return values, m
+
+    def last(self, name: str) -> np.ndarray:
+        """Each group's value of ``name`` in its latest period."""
+        return self.d.groupby(self.codes)[name].last().reindex(range(self.n_groups)).to_numpy()
+
+
+def _proportion_series(pts: _Points, count_col: str, denominator_col: str):
+    """The chi-square test on counts and denominators, refusing impossible values."""
+    o_all, o = pts.matrix(count_col)
+    n_all, n = pts.matrix(denominator_col)
+    for arr, name in ((o_all, count_col), (n_all, denominator_col)):
+        reject(arr < 0, _FUNC, name, "negative value(s)", "a number >= 0", "correct the input")
+        reject(np.isinf(arr), _FUNC, name, "infinite value(s)", "a finite number",
+               "correct the input")  # fmt: skip
+    reject(o_all > n_all, _FUNC, count_col, "count(s) above the denominator",
+           "count <= denominator", "check the two columns")  # fmt: skip
+    missing = [(np.isnan(o).any(axis=1) | np.isnan(n).any(axis=1), MISSING)]
+    return (*_proportion_test(o, n), missing)
+
+
+def _other_series(pts: _Points, value_col: str, lower_col: str, upper_col: str, confidence):
+    """The test on values with confidence limits, refusing a lower limit above the upper."""
+    _, y = pts.matrix(value_col)
+    lo_all, lo = pts.matrix(lower_col)
+    up_all, up = pts.matrix(upper_col)
+    reject(lo_all > up_all, _FUNC, lower_col, "lower limit(s) above the upper limit",
+           "lower <= upper", "check that the limit columns are not swapped")  # fmt: skip
+    missing = [
+        (np.isnan(y).any(axis=1), MISSING),
+        (np.isnan(lo).any(axis=1) | np.isnan(up).any(axis=1), MISSING_CI),
+    ]
+    return (*_other_test(y, lo, up, confidence), missing)
+
+
+def _polarities(pts: _Points, polarity: str, polarity_col: str | None) -> np.ndarray:
+    """One polarity per group: ``polarity``, or each group's last value of ``polarity_col``."""
+    if not polarity_col:
+        return np.full(pts.n_groups, polarity, dtype=object)
+    pol = pts.last(polarity_col).astype(object)
+    bad = ~np.isin(pol, POLARITIES)
+    if bad.any():
+        raise StatsInputError(
+            None,
+            f"polarity not recognised: {sorted(set(map(str, pol[bad])))[:5]}",
+            kind=f"{_FUNC} input",
+            fix=f"use one of {', '.join(POLARITIES)}",
+        )
+    return pol
 
 
 def recent_trend(
