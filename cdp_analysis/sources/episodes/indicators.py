@@ -119,6 +119,20 @@ def _count(ep: pd.DataFrame, quarters: list[Quarter], area_codes: list[str]) -> 
     pairs and reduced to one per (client, area, band, window) by hashing, keeping the
     latest-starting episode's group. No loop runs over episodes or clients.
     """
+    e = _arrays(ep, quarters, area_codes)
+    out = _single_counts(e)
+    # Clients with several episodes in an area and band: (episode, window) pairs.
+    idx = np.flatnonzero(e["multi"])
+    lo, hi = e["runs"]["in_treatment"][0][idx], e["runs"]["in_treatment"][1][idx]
+    n_k = np.maximum(hi - lo + 1, 0)
+    if int(n_k.sum()) > 0:
+        _add_multi_counts(out, e, idx, lo, n_k)
+    return _shape(out, e["na"], e["nq"])
+
+
+def _arrays(ep: pd.DataFrame, quarters: list[Quarter], area_codes: list[str]) -> dict:
+    """The episodes in the reported areas as integer arrays in start order (later starts
+    last), with the window runs each covers and who has several episodes in a cell."""
     nq, na = len(quarters), len(area_codes)
     ws = np.array([np.datetime64(q.rolling_12m()[0], "D") for q in quarters]).astype(np.int64)
     we = np.array([np.datetime64(q.rolling_12m()[1], "D") for q in quarters]).astype(np.int64)
@@ -148,29 +162,34 @@ def _count(ep: pd.DataFrame, quarters: list[Quarter], area_codes: list[str]) -> 
         "new": (np.searchsorted(we, s, "left"), np.searchsorted(ws, s, "right") - 1),
     }
     x_run = (np.searchsorted(we, x, "left"), np.searchsorted(ws, x, "right") - 1)
-    cell = area * 2 + band
-    n_cells = na * 2
-
     person = (client * na + area) * 2 + band
     person_code = pd.factorize(person)[0]
     multi = np.bincount(person_code)[person_code] > 1
+    return dict(nq=nq, na=na, ws=ws, we=we, s=s, x=x, groups=groups, flags=flags, runs=runs,
+                x_run=x_run, cell=area * 2 + band, n_cells=na * 2, person_code=person_code,
+                multi=multi)  # fmt: skip
 
+
+def _single_counts(e: dict) -> dict:
+    """Counts of the clients with one episode in their area and band, by run of windows."""
     out = {}
-    single = ~multi
+    single = ~e["multi"]
+    cell, groups = e["cell"], e["groups"]
     for name in ["in_treatment", "new", "completed", "represented"]:
-        lo, hi = runs.get(name, x_run)
-        m = single if name in runs else single & flags[name]
+        lo, hi = e["runs"].get(name, e["x_run"])
+        m = single if name in e["runs"] else single & e["flags"][name]
         for by, g in groups.items():
             ng = len(SUBSTANCE_GROUPS) if by == "substance" else len(REFERRAL_SOURCES)
-            out[name, by] = _run_counts(cell[m], lo[m], hi[m], g[m], n_cells, nq, ng)
+            out[name, by] = _run_counts(cell[m], lo[m], hi[m], g[m], e["n_cells"], e["nq"], ng)
+    return out
 
-    # Clients with several episodes in an area and band: (episode, window) pairs.
-    idx = np.flatnonzero(multi)
-    lo, hi = runs["in_treatment"][0][idx], runs["in_treatment"][1][idx]
-    n_k = np.maximum(hi - lo + 1, 0)
+
+def _add_multi_counts(out: dict, e: dict, idx: np.ndarray, lo: np.ndarray, n_k: np.ndarray):
+    """Add the clients with several episodes in an area and band to ``out``: episodes
+    ``idx`` expanded to (episode, window) pairs, one per (client, area, band, window)."""
+    nq, ws, we, x, s = e["nq"], e["ws"], e["we"], e["x"], e["s"]
+    cell, groups, flags = e["cell"], e["groups"], e["flags"]
     total = int(n_k.sum())
-    if total == 0:
-        return _shape(out, na, nq)
     pair_ep = np.repeat(idx, n_k)
     pair_k = np.arange(total) - np.repeat(np.cumsum(n_k) - n_k - lo, n_k)
     wsk, wek = ws[pair_k], we[pair_k]
@@ -184,7 +203,7 @@ def _count(ep: pd.DataFrame, quarters: list[Quarter], area_codes: list[str]) -> 
     # One row per (client, area, band, window). Pairs are in start order, so numbering
     # the reversed pairs' keys by first appearance numbers each key at its latest episode;
     # those first appearances are where the running maximum of the codes steps up.
-    codes_r = pd.factorize((person_code[pair_ep] * nq + pair_k)[::-1])[0]
+    codes_r = pd.factorize((e["person_code"][pair_ep] * nq + pair_k)[::-1])[0]
     n_keys = int(codes_r.max()) + 1
     steps = np.flatnonzero(np.diff(np.maximum.accumulate(codes_r), prepend=-1) > 0)
     latest = total - 1 - steps  # each key's latest pair, in code order
@@ -196,10 +215,9 @@ def _count(ep: pd.DataFrame, quarters: list[Quarter], area_codes: list[str]) -> 
         for by, g in groups.items():
             ng = out[name, by].shape[-1]
             flat = (cell[l_ep][f] * nq + l_k[f]) * ng + g[l_ep][f]
-            out[name, by] += np.bincount(flat, minlength=n_cells * nq * ng).reshape(
+            out[name, by] += np.bincount(flat, minlength=e["n_cells"] * nq * ng).reshape(
                 out[name, by].shape
             )
-    return _shape(out, na, nq)
 
 
 def _run_counts(
