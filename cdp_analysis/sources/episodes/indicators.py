@@ -246,38 +246,6 @@ def _to_tidy(
     source: str,
 ) -> pd.DataFrame:
     """Lay the count arrays out as tidy rows (zeros included)."""
-    sub_labels = [SUBSTANCE_CATEGORIES[c] for c in SUBSTANCE_GROUPS]
-    ref_labels = [REFERRAL_CATEGORIES[c] for c in REFERRAL_SOURCES]
-    adult, young = 0, 1
-
-    def block(name, band, by, labels, total=True):
-        """Counts (area, quarter, category) for one measure, with the total first."""
-        arr = counts[name, by][:, band]  # (area, quarter, group)
-        cats = list(labels)
-        if total:
-            arr = np.concatenate([arr.sum(axis=2, keepdims=True), arr], axis=2)
-            cats = ["", *cats]
-        return arr, cats
-
-    def total_only(name, band):
-        return counts[name, "substance"][:, band].sum(axis=2, keepdims=True), [""]
-
-    specs = [
-        # indicator, age, (count array, categories), denominator array or None
-        (ADULTS_IN_TREATMENT, AGE_ADULTS, block("in_treatment", adult, "substance", sub_labels),
-         None),
-        (COMPLETIONS, AGE_ADULTS, block("completed", adult, "substance", sub_labels),
-         block("in_treatment", adult, "substance", sub_labels)[0]),
-        (REPRESENTATIONS, AGE_ADULTS, block("represented", adult, "substance", sub_labels),
-         None),
-        (REPRESENTATIONS, AGE_YP, total_only("represented", young), None),
-        (YP_IN_TREATMENT, AGE_YP, block("in_treatment", young, "referral", ref_labels), None),
-        (YP_COMPLETIONS, AGE_YP, total_only("completed", young),
-         total_only("in_treatment", young)[0]),
-        (NEW_PRESENTATIONS, AGE_ADULTS, block("new", adult, "substance", sub_labels), None),
-        (NEW_PRESENTATIONS, AGE_YP, block("new", young, "referral", ref_labels), None),
-    ]  # fmt: skip
-
     na, nq = len(area_codes), len(quarters)
     q_start = pd.to_datetime([q.rolling_12m()[0] for q in quarters]).to_numpy()
     q_end = pd.to_datetime([q.rolling_12m()[1] for q in quarters]).to_numpy()
@@ -287,10 +255,8 @@ def _to_tidy(
     )
     note = PROVISIONAL_NOTE.format(as_at=as_at.date().isoformat())
     frames = []
-    for indicator, age, (arr, cats), den in specs:
-        nc = len(cats)
-        shape = (na, nq, nc)
-        ai, qi, ci = (g.ravel() for g in np.indices(shape))
+    for indicator, age, (arr, cats), den in _specs(counts):
+        ai, qi, ci = (g.ravel() for g in np.indices((na, nq, len(cats))))
         count = arr.astype(float).ravel()
         df = {
             "indicator_id": indicator,
@@ -306,8 +272,7 @@ def _to_tidy(
         if den is None:
             df["value"] = count
         else:
-            d = den.astype(float).ravel()
-            df |= _proportion(count, d)
+            df |= _proportion(count, den.astype(float).ravel())
         if indicator in (COMPLETIONS, YP_COMPLETIONS, REPRESENTATIONS):
             df["value_note"] = np.where(provisional[qi], note, "")
         if den is not None:
@@ -320,6 +285,36 @@ def _to_tidy(
     out["sex"] = tidy.PERSONS
     out["source"] = source
     return tidy.conform(out)
+
+
+def _specs(counts: dict) -> list:
+    """Each measure as (indicator, age, (count array (area, quarter, category), categories),
+    denominator array or None), the total first where it has categories."""
+    sub_labels = [SUBSTANCE_CATEGORIES[c] for c in SUBSTANCE_GROUPS]
+    ref_labels = [REFERRAL_CATEGORIES[c] for c in REFERRAL_SOURCES]
+    adult, young = 0, 1
+
+    def block(name, band, by, labels):
+        arr = counts[name, by][:, band]  # (area, quarter, group)
+        return np.concatenate([arr.sum(axis=2, keepdims=True), arr], axis=2), ["", *labels]
+
+    def total_only(name, band):
+        return counts[name, "substance"][:, band].sum(axis=2, keepdims=True), [""]
+
+    return [
+        (ADULTS_IN_TREATMENT, AGE_ADULTS, block("in_treatment", adult, "substance", sub_labels),
+         None),
+        (COMPLETIONS, AGE_ADULTS, block("completed", adult, "substance", sub_labels),
+         block("in_treatment", adult, "substance", sub_labels)[0]),
+        (REPRESENTATIONS, AGE_ADULTS, block("represented", adult, "substance", sub_labels),
+         None),
+        (REPRESENTATIONS, AGE_YP, total_only("represented", young), None),
+        (YP_IN_TREATMENT, AGE_YP, block("in_treatment", young, "referral", ref_labels), None),
+        (YP_COMPLETIONS, AGE_YP, total_only("completed", young),
+         total_only("in_treatment", young)[0]),
+        (NEW_PRESENTATIONS, AGE_ADULTS, block("new", adult, "substance", sub_labels), None),
+        (NEW_PRESENTATIONS, AGE_YP, block("new", young, "referral", ref_labels), None),
+    ]  # fmt: skip
 
 
 def _proportion(count: np.ndarray, den: np.ndarray) -> dict[str, np.ndarray]:
