@@ -170,8 +170,19 @@ def generate_episodes(
     rng = np.random.default_rng(seed)
     t0 = _day(first.rolling_12m()[0])  # first day that matters
     t1 = _day(last.end)  # extract date
+    # The random numbers are drawn in this order (the demo data depend on it).
+    group, start = _new_journeys(rng, t0, t1, scale)
+    cur, female, area = _clients(rng, group, start, len(codes))
+    ep = _follow(rng, cur, t1)
+    # The extract: episodes still open at t0 or later, as known at t1.
+    keep = ep["exit"] >= t0
+    ep = {k: v[keep] for k, v in ep.items()}
+    return _extract(rng, ep, t1, len(start), female, np.array(codes, dtype=object)[area])
 
-    # Generation 0: new journeys, month by month and group by group.
+
+def _new_journeys(rng: np.random.Generator, t0: int, t1: int, scale: float):
+    """Generation 0: the start day and group of each new journey, month by month and group
+    by group (each group from its burn-in years before ``t0`` to ``t1``)."""
     groups, starts = [], []
     for g in range(5):
         m0 = np.datetime64(pd.Timestamp(t0, unit="D") - pd.DateOffset(years=_BURN_IN[g]), "M")
@@ -183,10 +194,12 @@ def generate_episodes(
         day = np.repeat(first_day, n) + np.floor(rng.random(n.sum()) * np.repeat(length, n))
         groups.append(np.full(n.sum(), g))
         starts.append(day.astype(np.int64))
-    group = np.concatenate(groups)
-    start = np.concatenate(starts)
+    return np.concatenate(groups), np.concatenate(starts)
+
+
+def _clients(rng: np.random.Generator, group: np.ndarray, start: np.ndarray, n_areas: int):
+    """One client per new journey: substance, age, sex and area (an index into the codes)."""
     n0 = len(start)
-    client = np.arange(n0)
     young = group == YOUNG
     sub = np.where(young, rng.choice(4, size=n0, p=_SUB_YOUNG), np.minimum(group, 3))
     age = _adult_ages(rng, sub)
@@ -197,11 +210,15 @@ def generate_episodes(
         0.25,
     )
     female = rng.random(n0) < female_p
-    area = rng.integers(0, len(codes), size=n0)
+    area = rng.integers(0, n_areas, size=n0)
+    cur = {"client": np.arange(n0), "group": group, "sub": sub, "start": start, "age": age}
+    return cur, female, area
 
-    # Follow each journey through its re-presentations, a generation at a time.
+
+def _follow(rng: np.random.Generator, cur: dict, t1: int) -> dict:
+    """Follow each journey through its re-presentations, a generation at a time; every
+    episode's arrays, concatenated."""
     parts = []
-    cur = {"client": client, "group": group, "sub": sub, "start": start, "age": age}
     while len(cur["start"]):
         ep = _episode_outcomes(rng, cur)
         parts.append(ep)
@@ -214,11 +231,11 @@ def generate_episodes(
             "start": ep["rep"][nxt],
             "age": ep["age"][nxt] + gap_years,
         }
-    ep = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
-    # The extract: episodes still open at t0 or later, as known at t1.
-    keep = ep["exit"] >= t0
-    ep = {k: v[keep] for k, v in ep.items()}
+
+def _extract(rng, ep: dict, t1: int, n_clients: int, female, client_area) -> pd.DataFrame:
+    """The episodes as the case system would export them at ``t1`` (the template columns)."""
     n = len(ep["start"])
     open_ = ep["exit"] > t1
     rep_known = ~open_ & (ep["rep"] <= t1)
@@ -227,7 +244,7 @@ def generate_episodes(
     has_note = rng.random(n) < 0.03
 
     order = np.lexsort((ep["client"], ep["start"]))
-    ids = _pseudonyms(rng, n0)
+    ids = _pseudonyms(rng, n_clients)
 
     def dates(days: np.ndarray, known: np.ndarray) -> np.ndarray:
         out = days.astype("datetime64[D]").astype("datetime64[s]")
@@ -237,7 +254,7 @@ def generate_episodes(
     df = pd.DataFrame(
         {
             "client_id": ids[ep["client"]][order],
-            "area_code": np.array(codes, dtype=object)[area[ep["client"]]][order],
+            "area_code": client_area[ep["client"]][order],
             "age_at_start": ep["age"][order],
             "sex": np.where(female[ep["client"]], "female", "male")[order],
             "substance_group": SUBSTANCES[ep["sub"]][order],
