@@ -39,7 +39,10 @@ def _read_lookup(path: Path) -> pd.DataFrame:
     if not path.is_file():
         raise InputError(path, "the area lookup is missing", kind=KIND, fix=FIX)
     text = decode_utf8(path.read_bytes(), path, KIND, empty_fix=FIX)
-    rows = list(csv.reader(io.StringIO(text)))
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:  # e.g. a bare carriage return inside a field
+        raise InputError(path, f"not a well-formed CSV file ({exc})", kind=KIND, fix=FIX) from None
     header = [h.strip() for h in rows[0]]
     missing = [c for c in LOOKUP_COLUMNS if c not in header]
     if missing:

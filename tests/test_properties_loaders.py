@@ -568,6 +568,7 @@ def test_area_lookup_random_tables(scratch, rows):
 @SETTINGS
 @given(st.binary(max_size=200))
 @example(b"E06000044,Ynys M\xf4n,UTLA,E12000008,South East\n")
+@example(b"E06000044,Ynys\rMon,UTLA,E12000008,South East\n")
 def test_area_lookup_random_bytes_after_the_header(scratch, tail):
     path = _new_file(scratch / "x", "lookups/areas.csv")
     path.write_bytes((",".join(AREA_HEADER) + "\n").encode() + tail)
