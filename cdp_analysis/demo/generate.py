@@ -93,7 +93,12 @@ COMPLETIONS = {
 
 #: Demo local measures for the partnership area: mean per quarter (or per year) in 2021/22 and
 #: in 2025/26 (geometric path between), and for proportions the mean denominator.
-#: ``season`` multiplies Q1-Q4 (school terms for education sessions). kg are amounts.
+#: ``season`` multiplies Q1-Q4 (school terms). kg are amounts. Where the catalogue says a
+#: quarter's row reports a 12-month figure (``count_12_months`` / ``denominator_12_months:
+#: reported``), that figure is the 12-month one: ``residential_rehab``'s denominator is the
+#: adults in treatment in the 12 months to the quarter end (each counted once; about 1,870
+#: against about 1,250 in any one quarter) and its rate the share of them starting a placement
+#: in the quarter; ``yp_education_sessions``' count is the young people reached in the 12 months.
 LOCAL_MEASURES = {
     "county_lines_closed": dict(start=2.0, end=3.5),
     "drug_seizures": dict(start=55, end=75),
@@ -102,13 +107,13 @@ LOCAL_MEASURES = {
     "cawn_notices": dict(start=2.5, end=5),
     "cawn_enforcement": dict(start=1.0, end=2.5),
     "asb_survey_drug_related": dict(start=0.32, end=0.26, denominator=1050),
-    "residential_rehab": dict(start=0.0025, end=0.005, denominator=1250),
+    "residential_rehab": dict(start=0.0025, end=0.004, denominator=1870),
     "offenders_engaged_police_cells": dict(start=40, end=70),
     "prison_continuity": dict(start=0.45, end=0.62, denominator=30),
     "drr_orders": dict(start=8, end=12),
     "atr_orders": dict(start=2.5, end=4.5),
     "ips_paid_employment": dict(start=3, end=7),
-    "yp_education_sessions": dict(start=300, end=650, season=(1.1, 0.4, 1.3, 1.2)),
+    "yp_education_sessions": dict(start=950, end=1900),
     "staff_awareness_training": dict(start=20, end=40),
     "staff_screening_training": dict(start=6, end=18),
     "yp_criminally_exploited": dict(start=12, end=8),

@@ -399,7 +399,7 @@ CASES: list[Case] = [
     Case("lm_negative_count", "local", "count -3 on line 7",
          edit("local", (7, "count", "-3")), ("negative",), rows="row 7",
          column="column 'count'"),
-    Case("lm_count_above_denominator", "local", "residential_rehab count 2000 of 1259, line 127",
+    Case("lm_count_above_denominator", "local", "residential_rehab count 2000 of 1881, line 127",
          edit("local", (127, "count", "2000")), ("count is above the denominator",),
          rows="row 127", column="column 'count'"),
     Case("lm_duplicate_key", "local", "the row on line 8 repeated at the end",
