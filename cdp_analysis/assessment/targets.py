@@ -50,6 +50,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from ..disclosure import withheld_reason
 from .baseline import CANNOT, DECREASE, INCREASE, NOT_TESTED
 from .display import DASH, month_year, p_text, value_text
 
@@ -169,7 +170,7 @@ def assess_targets(
         current[[*key, "period_label", "period_end", "value", "value_note"]], on=key, how="left"
     ).merge(
         change[[*key, "baseline_period", "baseline_value", "difference", "p_value", "change",
-                "change_reason"]],
+                "change_reason", "baseline_value_note"]],
         on=key,
         how="left",
     )  # fmt: skip
@@ -276,6 +277,9 @@ def _reason(t: dict, plan: dict) -> str:
     if status == NO_TARGET:
         return "The plan sets no target for this measure: it is monitored."
     if not np.isfinite(t["value"]):
+        withheld = withheld_reason(t["value_note"])
+        if withheld and isinstance(t["period_label"], str) and t["period_label"]:
+            return f"The {t['period_label']} value was {withheld}, so the target cannot be judged."
         note = (
             f" ({t['value_note']})" if isinstance(t["value_note"], str) and t["value_note"] else ""
         )
@@ -302,6 +306,13 @@ def _reason(t: dict, plan: dict) -> str:
     now = f"{_v(t['value'], unit)} in {'the ' if label.startswith('12 months') else ''}{label}"
     if status == INSUFFICIENT:
         if kind in ("direction", "multiple_of_baseline") and not np.isfinite(t["baseline_value"]):
+            withheld = withheld_reason(t.get("baseline_value_note"))
+            if withheld:
+                when = f" ({base_period})" if base_period else ""
+                return (
+                    f"{now}; the baseline value{when} was {withheld}, so the target cannot be "
+                    "judged."
+                )
             return f"{now}; no value for the baseline period, so the target cannot be judged."
         if kind == "direction" and t["change"] == CANNOT:
             why = t["change_reason"] or "the change since the baseline cannot be tested"
