@@ -24,6 +24,8 @@ target reason and executed notebook in a pack is built from suppressed figures.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -33,6 +35,13 @@ THRESHOLD = 5
 LOCAL_SOURCES = ("local", "episodes")
 #: Text written in ``value_note`` of a suppressed row.
 NOTE = f"Suppressed: fewer than {THRESHOLD}"
+
+#: Marker of a publisher's own suppression in a published value note, e.g. Fingertips'
+#: "Value suppressed for disclosure control due to small count" (matched case-insensitively).
+PUBLISHER_MARK = "suppress"
+#: Start of a published "not calculated" note for small numbers: ONS ``:`` ("Not calculated:
+#: fewer than 10 deaths") and the DSR rule ("Not calculated: fewer than 10 events").
+NOT_CALCULATED_MARK = "Not calculated: fewer than"
 
 _NUMBER_COLUMNS = [
     "count", "denominator", "value", "lower_95", "upper_95", "lower_99_8", "upper_99_8",
@@ -86,6 +95,60 @@ def secondary(
         pick &= ~pick.groupby(key).cumsum().gt(1)  # one per family per round
         hidden |= pick
     return hidden & ~suppressed
+
+
+def withheld_reason(note: object) -> str:
+    """Why a missing value was withheld for small numbers, in words; ``""`` when ``note``
+    (a ``value_note``) says no such thing.
+
+    * this project's rule (:data:`NOTE`, with the threshold it names): ``"suppressed to protect confidentiality: the
+      disclosure rule withholds counts from 1 to 4, and any figure that would reveal one"``;
+    * a publisher's suppression (:data:`PUBLISHER_MARK`, e.g. Fingertips): ``"suppressed by
+      the publisher to protect confidentiality (<the publisher's note>)"``;
+    * a published "not calculated" for small numbers (:data:`NOT_CALCULATED_MARK`):
+      ``"not calculated by the publisher: fewer than 10 deaths, too few for a reliable rate"``.
+
+    The words read after "the value was" / "the baseline value was"."""
+    text = note.strip() if isinstance(note, str) else ""
+    rule = re.match(r"Suppressed: fewer than (\d+)", text)
+    if rule:
+        return (
+            "suppressed to protect confidentiality: the disclosure rule withholds counts from 1 "
+            f"to {int(rule.group(1)) - 1}, and any figure that would reveal one"
+        )
+    if PUBLISHER_MARK in text.lower():
+        return f"suppressed by the publisher to protect confidentiality ({text})"
+    if text.startswith(NOT_CALCULATED_MARK):
+        small_words = text.split(":", 1)[1].split(";")[0].strip()
+        return f"not calculated by the publisher: {small_words}, too few for a reliable rate"
+    return ""
+
+
+def withheld_cell(note: object) -> str:
+    """``"suppressed"`` or ``"not calculated"`` for a data-table cell of a withheld value
+    (the row's note says why); ``""`` when ``note`` says no such thing."""
+    reason = withheld_reason(note)
+    return (
+        ""
+        if not reason
+        else reason.split(" ", 1)[0]
+        if reason.startswith("s")
+        else "not calculated"
+    )
+
+
+def withheld_label(note: object) -> str:
+    """Short words for a table cell in place of a value withheld for small numbers
+    (``"Suppressed (small numbers)"``, ``"Suppressed by the publisher (small numbers)"``,
+    ``"Not calculated (fewer than 10 deaths)"``); ``""`` when ``note`` says no such thing."""
+    reason = withheld_reason(note)
+    if not reason:
+        return ""
+    if reason.startswith("suppressed by the publisher"):
+        return "Suppressed by the publisher (small numbers)"
+    if reason.startswith("suppressed"):
+        return "Suppressed (small numbers)"
+    return "Not calculated (" + reason.split(": ", 1)[1].split(",")[0] + ")"
 
 
 def apply(

@@ -102,7 +102,7 @@ def test_figure_data_table_shows_useful_formatted_columns(figure):
     heads = re.findall(r'<th scope="col">([^<]*)</th>', table)
     assert heads == ["Period", "Value", "Note"]
     assert '<th scope="row">2024/25 Q1</th><td>1,234</td>' in table
-    assert "<td>no value</td><td>Suppressed: fewer than 3</td>" in table
+    assert "<td>suppressed</td><td>Suppressed: fewer than 3</td>" in table
 
 
 def test_alt_text_is_escaped_in_the_attribute(figure):

@@ -35,6 +35,7 @@ from scipy import stats as sps
 from scipy.special import betainc
 
 from .. import stats
+from ..disclosure import withheld_reason
 from .latest import add_limits, latest_rows
 
 INCREASE = "Significant increase"
@@ -51,6 +52,7 @@ CHANGE_COLUMNS = [
     "baseline_count", "baseline_denominator", "period_label", "period_end", "value", "count",
     "denominator", "difference", "difference_lower", "difference_upper", "ratio",
     "ratio_lower", "ratio_upper", "p_value", "test", "change", "change_reason",
+    "baseline_value_note",
 ]  # fmt: skip
 
 
@@ -73,7 +75,11 @@ def change_since_baseline(
         columns={c: f"baseline_{c}" for c in cols[2:]}
         | {"period_label": "baseline_period", "period_end": "baseline_end"}
     )
-    df = current[cols].merge(base, on=["measure_id", "area_code"], how="left")
+    base["baseline_value_note"] = baseline["value_note"] if "value_note" in baseline else ""
+    cur = current[cols].assign(value_note=current["value_note"] if "value_note" in current else "")
+    df = cur.merge(base, on=["measure_id", "area_code"], how="left")
+    for col in ("value_note", "baseline_value_note"):
+        df[col] = df[col].fillna("").astype(str)
     want = measures.set_index("measure_id")
     method = df["measure_id"].map(want["method"])
     unit = df["measure_id"].map(want["unit"])
@@ -93,6 +99,10 @@ def change_since_baseline(
     df.loc[no_base, "change_reason"] = "No data for the baseline period"
     df.loc[same, "change_reason"] = "No period after the baseline yet"
     df.loc[~no_base & ~same & missing, "change_reason"] = "Value not calculated in one period"
+    for col, which in (("baseline_value_note", "baseline"), ("value_note", "latest")):
+        why = df[col].map(withheld_reason)
+        hidden = ~no_base & ~same & missing & why.ne("")
+        df.loc[hidden, "change_reason"] = f"The {which} value was " + why[hidden]
     usable = ~no_base & ~same & ~missing
 
     c1, c2 = df["baseline_count"].to_numpy(float), df["count"].to_numpy(float)

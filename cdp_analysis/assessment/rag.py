@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..disclosure import withheld_label
 from . import targets as tg
 from .display import range_text, values_text
 
@@ -121,6 +122,8 @@ def summary(
     df["rag"] = rag_of(df["target_status"])
     df.loc[no_data, "rag"] = GREY
     df["value_display"] = values_text(df["value"], df["unit"])
+    withheld = df["value_note"].map(withheld_label)
+    df.loc[df["value"].isna() & withheld.ne(""), "value_display"] = withheld
     df["england_display"] = values_text(df["england_value"], df["unit"])
     df["interval_display"] = [
         range_text(lo, hi, u)

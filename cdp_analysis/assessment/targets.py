@@ -50,6 +50,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from ..disclosure import withheld_reason
 from .baseline import CANNOT, DECREASE, INCREASE, NOT_TESTED
 from .display import DASH, month_year, p_text, value_text
 
@@ -203,7 +204,7 @@ def _assessment_frame(
         current[[*key, "period_label", "period_end", "value", "value_note"]], on=key, how="left"
     ).merge(
         change[[*key, "baseline_period", "baseline_value", "difference", "p_value", "change",
-                "change_reason"]],
+                "change_reason", "baseline_value_note"]],
         on=key,
         how="left",
     )  # fmt: skip
@@ -287,6 +288,28 @@ def _v(x: float, unit: str) -> str:
     return value_text(x, unit)
 
 
+def _withheld_words(t: dict, unit: str) -> str:
+    """Why the target cannot be judged when its latest or baseline value was suppressed (or
+    not calculated) for small numbers; ``""`` otherwise."""
+    label = t["period_label"] if isinstance(t["period_label"], str) else ""
+    if not label or t["status"] != INSUFFICIENT:
+        return ""
+    if not np.isfinite(t["value"]):
+        why = withheld_reason(t["value_note"])
+        return f"The {label} value was {why}, so the target cannot be judged." if why else ""
+    if t["target_type"] not in ("direction", "multiple_of_baseline") or np.isfinite(
+        t["baseline_value"]
+    ):
+        return ""
+    why = withheld_reason(t.get("baseline_value_note"))
+    if not why:
+        return ""
+    base_period = t["baseline_period"] if isinstance(t["baseline_period"], str) else ""
+    when = f" ({base_period})" if base_period else ""
+    now = f"{_v(t['value'], unit)} in {'the ' if label.startswith('12 months') else ''}{label}"
+    return f"{now}; the baseline value{when} was {why}, so the target cannot be judged."
+
+
 def _reason(t: dict, plan: dict) -> str:
     """The status in plain words."""
     unit, status, kind = t["unit"], t["status"], t["target_type"]
@@ -294,6 +317,9 @@ def _reason(t: dict, plan: dict) -> str:
         return NO_PLAN_REASON
     if status == NO_TARGET:
         return "The plan sets no target for this measure: it is monitored."
+    withheld = _withheld_words(t, unit)
+    if withheld:
+        return withheld
     if not np.isfinite(t["value"]):
         note = (
             f" ({t['value_note']})" if isinstance(t["value_note"], str) and t["value_note"] else ""

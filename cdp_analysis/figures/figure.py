@@ -23,6 +23,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure as MplFigure
 
+from ..disclosure import withheld_cell
 from . import palette
 
 #: Text written on every chart that plots synthetic demo data.
@@ -314,9 +315,13 @@ def table_html(
         f'<th scope="col">{html.escape(names.get(str(c), str(c).replace("_", " ").capitalize()))}</th>'
         for c in cols
     )
+    withheld = (
+        df["value_note"].map(withheld_cell) if "value_note" in df else pd.Series("", index=df.index)
+    )
     body = pd.Series("", index=df.index, dtype=object)
     for i, c in enumerate(cols):
-        text = _format_column(df[c], str(c)).map(html.escape)
+        text = _format_column(df[c], str(c))
+        text = text.where(~(text.eq(MISSING) & withheld.ne("")), withheld).map(html.escape)
         tag = '<th scope="row">' if (i == 0 and row_header) else "<td>"
         close = "</th>" if (i == 0 and row_header) else "</td>"
         body = body + tag + text + close

@@ -19,6 +19,7 @@ from IPython.display import HTML, display
 from .. import figures, stats, tidy
 from ..assessment import rag
 from ..assessment.display import value_text
+from ..disclosure import withheld_reason
 from ..figures import TargetLine, palette
 from ..plan.plans import NO_AMBITIONS_SENTENCE, NO_PLAN_SENTENCE
 from ..tidy import ENGLAND_CODE, SYNTHETIC, UTLA
@@ -172,6 +173,9 @@ def headline_text(report: Report, measure_id: str) -> str:
     m = report.measure(measure_id)
     row = report.summary_row(measure_id)
     if pd.isna(row["value"]):
+        withheld = withheld_reason(row["value_note"])
+        if withheld and row["period_label"]:
+            return f"The {row['period_label']} figure for {report.area_name} was {withheld}."
         note = (
             f" ({row['value_note']})"
             if isinstance(row["value_note"], str) and row["value_note"]
