@@ -11,6 +11,7 @@ import pandas as pd
 
 from ..errors import InputError, Problem
 from . import palette
+from .figure import scroll_box
 from .inputs import require_columns
 from .units import format_value
 
@@ -54,9 +55,12 @@ def _text(s: pd.Series) -> pd.Series:
     return s.fillna("").astype(str).map(html.escape)
 
 
-def rag_table_html(summary: pd.DataFrame, caption: str | None = None) -> str:
+def rag_table_html(
+    summary: pd.DataFrame, caption: str | None = None, links: pd.Series | None = None
+) -> str:
     """An HTML ``<table>`` of the RAG summary frame (see cdp_analysis.assessment), grouped by
-    priority in order of ``priority``, rows kept in their given order within a priority."""
+    priority in order of ``priority``, rows kept in their given order within a priority.
+    ``links`` (aligned with ``summary``'s rows) makes each measure's name a link to its chart."""
     require_columns(summary, REQUIRED, WHERE)
     df = summary.reset_index(drop=True)
     rag = df["rag"].fillna("").astype(str).str.strip().str.lower()
@@ -75,7 +79,7 @@ def rag_table_html(summary: pd.DataFrame, caption: str | None = None) -> str:
     value = _text(df["value_display"])
     if "interval_display" in df:
         interval = _text(df["interval_display"])
-        value = value + interval.where(interval == "", "<br><small>" + interval + "</small>")
+        value = value + interval.where(interval == "", "<br><small>95% CI " + interval + "</small>")
     value = value + _text(df["period_label"]).map(lambda p: f"<br><small>{p}</small>" if p else "")
     eng = _text(df["england_display"]) if "england_display" in df else _text(pd.Series(england))
     vs = _text(df["vs_england"])
@@ -100,8 +104,12 @@ def rag_table_html(summary: pd.DataFrame, caption: str | None = None) -> str:
     )
     objectives = _text(df["objectives"]) if "objectives" in df else pd.Series("", index=df.index)
     source = _text(short_source(df["source"])).where(~synthetic, "synthetic demo data")
+    name = _text(df["short_name"])
+    if links is not None:
+        href = _text(pd.Series(list(links), index=df.index))
+        name = name.where(href == "", '<a href="' + href + '">' + name + "</a>")
     header = (
-        '<th scope="row">' + _text(df["short_name"])
+        '<th scope="row">' + name
         + objectives.where(objectives == "", "<br><small>Objective " + objectives + "</small>")
         + source.where(source == "", "<br><small>Source: " + source + "</small>")
         + "</th>"
@@ -130,7 +138,8 @@ def rag_table_html(summary: pd.DataFrame, caption: str | None = None) -> str:
     heads = '<th scope="col">Measure</th>' + "".join(
         f'<th scope="col">{html.escape(h)}</th>' for h, _ in COLUMNS
     )
-    return (
+    return scroll_box(
         f'<table class="cdp-rag-table"><caption>{html.escape(caption)}</caption>'
-        f"<thead><tr>{heads}</tr></thead>" + "".join(bodies) + "</table>"
+        f"<thead><tr>{heads}</tr></thead>" + "".join(bodies) + "</table>",
+        caption,
     )

@@ -164,7 +164,7 @@ def measure_intro_html(report: Report, measure_id: str, level: int = 2) -> str:
     m = report.measure(measure_id)
     obj = ", ".join(m.objectives)
     return (
-        f"<h{level}>{esc(m.name)}</h{level}>"
+        f'<h{level} id="{esc(measure_anchor(measure_id))}">{esc(m.name)}</h{level}>'
         + status_badge_html(report, measure_id)
         + f"<p>{esc(headline_text(report, measure_id))}</p>"
         + f'<p class="cdp-definition">What this measures: {esc(m.definition)} '
@@ -335,16 +335,29 @@ def rag_counts_text(report: Report) -> str:
     )
 
 
+#: Under the full table: why most local measures say "Not compared" in the England column.
+ENGLAND_COLUMN_NOTE = (
+    "England column: \u201cNot compared\u201d means England publishes no figure for the measure "
+    "(the partnership's local measures) or there is no interval to compare; Better, Similar and "
+    "Worse compare this area's 95% confidence interval (95% CI) with England's value."
+)
+
+
 def show_rag_summary(report: Report) -> None:
-    """The RAG table of every measure by priority; handed to the pack's index page too."""
+    """The table of every measure by priority (shown once, on the overview), each measure
+    linking to its chart, with a key to the rating colours."""
     caption = (
         f"Every measure of the plan for {report.area_name}, {report.quarter.fingertips_label}: "
         "latest value, England, trend and target status"
     )
-    markup = f"<p>{esc(rag_counts_text(report))}</p>" + figures.rag_table_html(
-        report.summary, caption
+    links = report.summary["measure_id"].map(lambda mid: measure_href(report, mid))
+    markup = (
+        f'<div id="every-measure"><p>{esc(rag_counts_text(report))}</p>'
+        + rag_key_html()
+        + figures.rag_table_html(report.summary, caption, links=links)
+        + f'<p class="cdp-note">{esc(ENGLAND_COLUMN_NOTE)}</p></div>'
     )
-    display(HTML(markup), metadata={"cdp-index-summary": True})
+    show.show_text(markup)
 
 
 def spine_figure(report: Report) -> figures.Figure | None:
@@ -361,55 +374,234 @@ def spine_figure(report: Report) -> figures.Figure | None:
     )
 
 
-def changes_table(report: Report, n: int = 5) -> pd.DataFrame:
-    """The measures whose value changed most since the previous quarter (relative change),
-    among those with a value in both quarters."""
+#: Significance level of the quarter-on-quarter tests in "What changed".
+CHANGE_ALPHA = 0.05
+
+CHANGE_TEST_WORDS = (
+    "Only changes that are statistically significant at the 5% level are listed: proportions "
+    "(a count out of a denominator) by the two-sample z-test of proportions, counts by the exact "
+    "conditional (binomial) test that the two quarters' counts come from the same Poisson rate. "
+    "Most figures cover rolling 12 months, so consecutive quarters share nine months of data; the "
+    "tests treat the quarters as independent and so, if anything, find too few changes. Rates "
+    "with neither a count and denominator nor a plain count are not tested and not listed."
+)
+
+
+def change_p_value(
+    count: float, denominator: float, count_before: float, denominator_before: float
+) -> float:
+    """Two-sided p-value for a change between two quarters: the two-sample z-test of
+    proportions (pooled) when both denominators are given, else the exact conditional test
+    of equal Poisson rates (``count`` given ``count + count_before`` is Binomial(n, 1/2)).
+    NaN when neither can be computed."""
+    from scipy import stats as sps
+
+    if not (np.isfinite(count) and np.isfinite(count_before)):
+        return float("nan")
+    if np.isfinite(denominator) and np.isfinite(denominator_before):
+        if denominator <= 0 or denominator_before <= 0:
+            return float("nan")
+        pooled = (count + count_before) / (denominator + denominator_before)
+        se = np.sqrt(pooled * (1 - pooled) * (1 / denominator + 1 / denominator_before))
+        if se == 0:
+            return 1.0
+        z = (count / denominator - count_before / denominator_before) / se
+        return float(2 * sps.norm.sf(abs(z)))
+    n = int(round(count + count_before))
+    if n == 0:
+        return 1.0
+    return float(sps.binomtest(int(round(count)), n, 0.5).pvalue)
+
+
+def changes_table(report: Report) -> pd.DataFrame:
+    """Every measure with a value in this and the previous quarter, with the change, its
+    test's p-value (:func:`change_p_value`) and ``significant`` (p < :data:`CHANGE_ALPHA`),
+    most significant first."""
     q, prev = report.quarter, report.quarter.shift(-1)
     s = report.context.series
     s = s[s["area_code"] == report.area_code]
-    now = s[s["period_end"] == pd.Timestamp(q.end)][["measure_id", "value"]]
-    before = s[s["period_end"] == pd.Timestamp(prev.end)][["measure_id", "value"]]
-    both = now.merge(before, on="measure_id", suffixes=("", "_before")).dropna()
-    both = both[both["value_before"] != 0]
-    both["relative"] = both["value"] / both["value_before"] - 1
-    both = both.reindex(both["relative"].abs().sort_values(ascending=False).index).head(n)
+    cols = ["measure_id", "value", "count", "denominator"]
+    cols = [c for c in cols if c in s.columns]
+    now = s[s["period_end"] == pd.Timestamp(q.end)][cols]
+    before = s[s["period_end"] == pd.Timestamp(prev.end)][cols]
+    both = now.merge(before, on="measure_id", suffixes=("", "_before"))
+    both = both.dropna(subset=["value", "value_before"])
+    for c in ("count", "denominator", "count_before", "denominator_before"):
+        if c not in both:
+            both[c] = np.nan
+    both["p_value"] = [
+        change_p_value(*(float(x) for x in r))
+        for r in both[["count", "denominator", "count_before", "denominator_before"]].to_numpy()
+    ]
+    both["significant"] = both["p_value"] < CHANGE_ALPHA
     units = report.catalogue.table().set_index("measure_id")
     both["short_name"] = both["measure_id"].map(units["short_name"])
     both["unit"] = both["measure_id"].map(units["unit"])
     both["polarity"] = both["measure_id"].map(units["polarity"])
-    return both.reset_index(drop=True)
+    # A measure the plan only monitors (no target) gets no better/worse word, whatever its
+    # catalogue polarity says.
+    status = report.summary.set_index("measure_id")["target_status"]
+    no_target = both["measure_id"].map(status).isin(["no target"]).to_numpy()
+    both["worse"] = [
+        None if skip else _worse(r.value, r.value_before, r.polarity)
+        for skip, r in zip(no_target, both.itertuples(index=False), strict=True)
+    ]
+    return both.sort_values("p_value", na_position="last").reset_index(drop=True)
 
 
-def changes_html(report: Report, n: int = 5) -> str:
-    """A list, in plain words, of the biggest changes since the previous quarter."""
-    t = changes_table(report, n)
+def _worse(value: float, before: float, polarity: object) -> bool | None:
+    """True if the move is a deterioration, False an improvement, None when the measure has
+    no polarity (neither higher nor lower is better): such measures get no better/worse word."""
+    if polarity not in ("higher_is_better", "lower_is_better") or value == before:
+        return None
+    return (value > before) != (polarity == "higher_is_better")
+
+
+def _change_item(report: Report, r) -> str:
+    verb = "rose" if r.value > r.value_before else "fell"
+    good = {True: " (a deterioration)", False: " (an improvement)", None: ""}[r.worse]
+    return (
+        f'<li><a href="{esc(measure_href(report, r.measure_id))}"><strong>{esc(r.short_name)}'
+        f"</strong></a> {verb} from {esc(value_text(r.value_before, r.unit))} to "
+        f"{esc(value_text(r.value, r.unit))}{esc(good)} (p = {r.p_value:.3f}).</li>"
+    )
+
+
+def changes_html(report: Report, n: int | None = None) -> str:
+    """The statistically significant changes since the previous quarter, in plain words, or a
+    sentence saying there were none; which tests were used is said underneath."""
+    t = changes_table(report)
     prev = report.quarter.shift(-1).fingertips_label
     if t.empty:
         return f"<p>No measure has figures for both {esc(prev)} and this quarter.</p>"
+    sig = t[t["significant"]]
+    if n is not None:
+        sig = sig.head(n)
+    tested = int(t["p_value"].notna().sum())
+    if sig.empty:
+        body = (
+            f"<p>None of the {tested} measures that could be tested changed significantly "
+            f"between {esc(prev)} and this quarter.</p>"
+        )
+    else:
+        items = "".join(_change_item(report, r) for r in sig.itertuples(index=False))
+        body = (
+            f"<p>Compared with the previous quarter ({esc(prev)}), {len(sig)} of the {tested} "
+            f"measures that could be tested changed significantly:</p><ul>{items}</ul>"
+        )
+    return body + f'<p class="cdp-note">{esc(CHANGE_TEST_WORDS)}</p>'
+
+
+# ---------------------------------------------------------------------------------- board summary
+
+#: The page each priority's measures are shown on (drug deaths have their own page).
+_MEASURE_PAGES = {
+    1: "04_supply_and_crime.html",
+    2: "01_treatment_completions.html",
+    3: "03_young_people.html",
+}
+_DEATHS_PAGE = "02_drug_related_deaths.html"
+
+
+def measure_anchor(measure_id: str) -> str:
+    """The ``id`` of a measure's heading on its page."""
+    return f"measure-{measure_id}"
+
+
+def measure_href(report: Report, measure_id: str) -> str:
+    """Link to the measure's heading (and charts) on its page of the pack."""
+    m = report.measure(measure_id)
+    page = _DEATHS_PAGE if m.plan_measure == _DEATHS else _MEASURE_PAGES.get(m.priority, "")
+    return f"{page}#{measure_anchor(measure_id)}"
+
+
+def rag_key_html() -> str:
+    """A key to the RAG colours (each rating is written as a word as well)."""
+    meaning = {
+        "green": "target achieved or on track",
+        "amber": "at risk",
+        "red": "off track or not achieved",
+        "grey": "no target in the plan, or not enough data to judge",
+    }
     items = []
-    for r in t.itertuples():
-        verb = "rose" if r.value > r.value_before else "fell"
-        good = ""
-        if r.polarity in ("higher_is_better", "lower_is_better") and r.value != r.value_before:
-            better = (r.value > r.value_before) == (r.polarity == "higher_is_better")
-            good = " (an improvement)" if better else " (a deterioration)"
-        diff = (
-            f"{abs(r.value - r.value_before):.1f} percentage points"
-            if r.unit == "percent"
-            else f"{abs(r.relative) * 100:.0f}%"
-        )
+    for key, words in meaning.items():
+        bg, fg, label = palette.RAG_STYLE[key]
         items.append(
-            f"<li><strong>{esc(r.short_name)}</strong> {verb} from "
-            f"{esc(value_text(r.value_before, r.unit))} to {esc(value_text(r.value, r.unit))} "
-            f"({esc(diff)}){esc(good)}.</li>"
+            f'<li><span class="cdp-swatch" style="background-color:{bg};color:{fg}">'
+            f"{esc(label)}</span> {esc(words)}</li>"
         )
-    return (
-        f"<p>Compared with the previous quarter ({esc(prev)}), the largest changes were:</p>"
-        f"<ul>{''.join(items)}</ul>"
-        '<p class="cdp-note">Most figures cover rolling 12 months, so consecutive quarters '
-        "share nine months of data: small changes are usually not meaningful on their "
-        "own.</p>"
+    return f'<ul class="cdp-rag-key" aria-label="Key to ratings">{"".join(items)}</ul>'
+
+
+def board_summary_html(report: Report) -> str:
+    """The pack's front-page summary for a partnership board, short enough to print on one
+    A4 side: a plain headline, counts by rating, the exceptions (measures rated red, and
+    measures that worsened significantly since last quarter) with links to their charts, and
+    a link to the full table on the overview."""
+    s = report.summary
+    n = rag.counts(s)
+    total = len(s)
+    changes = changes_table(report)
+    worse = changes[changes["significant"] & (changes["worse"] == True)]  # noqa: E712
+    red = s[s["rag"] == "red"]
+    q = report.quarter
+    end = report.plan.end if report.plan is not None else None
+    ended = end is not None and pd.Timestamp(q.end) >= pd.Timestamp(end)
+    sentences = [
+        f"In {q.fingertips_label}, {int(n['green'])} of the plan's {total} measures were rated "
+        f"green and {int(n['red'])} red; {int(n['amber'])} were amber and {int(n['grey'])} could "
+        "not be rated (no target, or not enough data)."
+    ]
+    if ended:
+        sentences.append(
+            f"The plan period ended in {end:%B %Y}, so the ratings are end-of-plan verdicts."
+        )
+    if len(worse):
+        sentences.append(
+            f"{len(worse)} measure{'s' if len(worse) != 1 else ''} worsened significantly since "
+            "last quarter."
+        )
+    else:
+        sentences.append("No measure worsened significantly since last quarter.")
+    counts = "".join(
+        f'<tr><th scope="row"><span class="cdp-swatch" style="background-color:'
+        f'{palette.RAG_STYLE[k][0]};color:{palette.RAG_STYLE[k][1]}">'
+        f"{esc(palette.RAG_STYLE[k][2])}</span></th><td>{int(n[k])}</td></tr>"
+        for k in ("red", "amber", "green", "grey")
     )
+    parts = [
+        '<div class="cdp-board">',
+        f'<p class="cdp-headline">{esc(" ".join(sentences))}</p>',
+        '<table class="cdp-counts"><caption>Measures by rating</caption>'
+        '<thead><tr><th scope="col">Rating</th><th scope="col">Measures</th></tr></thead>'
+        f"<tbody>{counts}</tbody></table>",
+        rag_key_html(),
+        "<h3>Needs the board's attention</h3>",
+    ]
+    if red.empty and worse.empty:
+        parts.append("<p>No measure is rated red or worsened significantly since last quarter.</p>")
+    if not red.empty:
+        links = ", ".join(
+            f'<a href="{esc(measure_href(report, r.measure_id))}">{esc(r.short_name)}</a>'
+            for r in red.itertuples(index=False)
+        )
+        parts.append(f"<p><strong>Rated red ({len(red)}):</strong> {links}.</p>")
+    if not worse.empty:
+        items = "".join(_change_item(report, r) for r in worse.itertuples(index=False))
+        parts.append(
+            "<p><strong>Worsened significantly since last quarter</strong> "
+            f"(5% level; tests named on the overview):</p><ul>{items}</ul>"
+        )
+    parts.append(
+        '<p>Details: <a href="00_overview.html#every-measure">the full table of every '
+        "measure</a> on the overview, each row linking to its chart.</p></div>"
+    )
+    return "".join(parts)
+
+
+def show_board_summary(report: Report) -> None:
+    """Hand the board summary to the pack's front page (it is not shown on this page)."""
+    display(HTML(board_summary_html(report)), metadata={"cdp-index-summary": True})
 
 
 # ---------------------------------------------------------------------------------- tables
@@ -486,7 +678,7 @@ def show_spine(report: Report) -> None:
         show.show_figure(fig)
 
 
-def show_changes(report: Report, n: int = 5) -> None:
+def show_changes(report: Report, n: int | None = None) -> None:
     show.show_text(changes_html(report, n))
 
 
