@@ -6,33 +6,49 @@ each source's own ids to the catalogue's measure ids (``indicator_id`` becomes e
 ``completions_opiate``). Files under ``templates/`` are validated by ``cdp-analysis validate``
 but never reported.
 
-When two sources give the same row (same measure, area, breakdown and period), published
-real data wins over synthetic demo data, and the rows set aside are counted in
-``table.attrs["superseded"]``: e.g. the real January 2020 Fingertips snapshot of non-opiate
-completions for calendar year 2018 replaces the demo series' rolling 12 months to 2018/19 Q3
-for the 35 areas it covers. Two real sources disagreeing is an error.
+A measure may read several sources (``source`` and ``also_from`` in ``indicators.yaml``,
+e.g. drug misuse deaths from the ONS workbook and from a Fingertips 92432 export). When
+two files give the same row (same measure, area, breakdown and period):
 
-The assembled table is cached in memory and on disk (``data/cache/``), keyed by the SHA-256
-of every input file and the package version, so a warm report kernel loads it once.
+* published real data wins over synthetic demo data (e.g. the real January 2020 Fingertips
+  snapshot of non-opiate completions for calendar year 2018 replaces the demo series' value
+  for the 35 areas it covers);
+* among real rows, the most recent publication wins: the file whose latest period for that
+  indicator is latest (a later ONS edition, or a Fingertips export running to 2022 - 24,
+  over the ONS 2021 edition); on a tie, the measure's own ``source``, then file order;
+* where the rows set aside differ from the one kept by more than rounding
+  (:data:`REVISION_TOLERANCE`), the kept row's ``value_note`` says "revised: <old> in
+  <source>" and ``table.attrs["revisions"]`` lists each revision;
+* the same publication twice (same publisher and edition in two files) is refused.
+
+Rows set aside are counted in ``table.attrs["superseded"]``. Every row keeps its ``source``
+(publisher, edition and file), which the pages show beside each value.
+
+ONS figures on May 2022 boundaries are carried onto the April 2023 codes where the area did
+not change (:func:`cdp_analysis.areas.map_to_current`).
+
+The assembled table is cached in memory, and on disk as Parquet outside the data folder
+(:mod:`cdp_analysis.table_cache`), keyed by the SHA-256 of every input file, the data
+folder's path and the package version, so each report kernel reads it instead of
+rebuilding it. A cache that does not read back cleanly is rebuilt, never trusted.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
-import pickle
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from . import __version__, tidy
+from . import __version__, areas, data_files, table_cache, tidy
 from .errors import CdpError, InputError, Problem
 from .paths import DATA_NOT_INPUTS
 from .periods import Quarter
 from .plan.catalogue import Catalogue, load_indicators
 from .sources import episodes, fingertips, local_measures, ons
-from .validation import detect, iter_files
+from .validation import detect
 
 #: Folders of the data folder that are not report inputs.
 NOT_INPUTS = DATA_NOT_INPUTS
@@ -44,9 +60,8 @@ SOURCES = {
     "local measures CSV": "local",
     "record-level treatment episodes": "episodes",
 }
-CACHE_DIR = "cache"
-#: Bump when the cached object's shape changes, so old caches are not read.
-CACHE_FORMAT = 2
+#: Bump when the cached tables' shape changes, so old caches are not read.
+CACHE_FORMAT = 3
 #: Name prefix of `cdp-analysis fetch` downloads (dated, so names sort by date).
 API_DOWNLOAD_PREFIX = "fingertips_api_"
 
@@ -55,10 +70,7 @@ def input_files(data_dir: str | Path) -> list[tuple[Path, str]]:
     """(path, kind) of every indicator source in the data folder, in path order."""
     data_dir = Path(data_dir)
     out = []
-    for f in iter_files([data_dir]):
-        rel = f.relative_to(data_dir).parts
-        if rel[0] in NOT_INPUTS or f.name.startswith("."):
-            continue
+    for f in data_files.inputs(data_dir):
         st = f.stat()
         kind = _kind(f, st.st_mtime_ns, st.st_size)
         if kind in SOURCES:
@@ -102,12 +114,14 @@ def _sha256_of(path: Path, mtime_ns: int, size: int) -> bytes:
 
 def _digest(files: list[tuple[Path, str]], catalogue_path: Path) -> str:
     h = hashlib.sha256(f"cdp-analysis {__version__} cache {CACHE_FORMAT}\n".encode())
+    h.update(str(catalogue_path.parent).encode() + b"\n")
     for f in [
         *(p for p, _ in files),
         catalogue_path,
         catalogue_path.parent / "lookups" / "areas.csv",
+        catalogue_path.parent / "lookups" / "area_changes.csv",
     ]:
-        h.update(str(f.name).encode())
+        h.update(f.relative_to(catalogue_path.parent).as_posix().encode() + b"\0")
         h.update(_file_sha256(f) if f.is_file() else b"-")
     return h.hexdigest()
 
@@ -115,40 +129,133 @@ def _digest(files: list[tuple[Path, str]], catalogue_path: Path) -> str:
 def map_to_measures(raw: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     """Rows of ``raw`` (source ids) that feed a catalogue measure, with measure ids.
 
-    A measure takes the rows of its source id and category; ONS measures take Persons; areas
-    are England, regions and upper-tier LAs only.
+    A measure takes the rows of each of its sources (its own ``source``/``source_id``, then
+    any ``also_from``) with its category; ONS measures and ``also_from`` rows take Persons
+    (and the measure's age when it names one); areas are England, regions and upper-tier
+    LAs only. A column ``_primary`` marks rows of the measure's own source.
     """
     keep = raw["area_type"].isin([tidy.ENGLAND, tidy.REGION, tidy.UTLA])
     raw = raw[keep]
     parts = []
     for m in catalogue:
-        sel = (raw["indicator_id"] == m.source_id) & (raw["category"] == m.category)
-        if m.source == "ons":
-            sel &= raw["sex"] == tidy.PERSONS
-        if m.source == "episodes" and m.age:
-            sel &= raw["age"] == m.age
-        rows = raw[sel]
-        if m.source in {"fingertips", "ons"}:
-            rows = rows[~rows["source"].str.startswith("local")]
-        parts.append(rows.assign(indicator_id=m.id))
+        for i, (source, source_id) in enumerate(
+            getattr(m, "sources", None) or [(m.source, m.source_id)]
+        ):
+            sel = (raw["indicator_id"] == source_id) & (raw["category"] == m.category)
+            if source == "ons" or i > 0:
+                sel &= raw["sex"] == tidy.PERSONS
+            if (source == "episodes" or i > 0) and m.age:
+                sel &= raw["age"] == m.age
+            rows = raw[sel]
+            if source in {"fingertips", "ons"}:
+                rows = rows[~rows["source"].str.startswith("local")]
+            parts.append(rows.assign(indicator_id=m.id, _primary=i == 0))
     return pd.concat(parts, ignore_index=True) if parts else tidy.empty()
 
 
+#: Two figures for the same period differ by more than rounding when their values differ by
+#: more than half a unit of one decimal place (ONS and Fingertips publish rates to 1 dp or
+#: more) or their counts differ.
+REVISION_TOLERANCE = 0.05
+
+
+def _publication_columns(df: pd.DataFrame, path: Path, kind: str, order: int) -> pd.DataFrame:
+    """``df`` with the hidden columns that rank publications: ``_file``, ``_order`` (file
+    order), ``_publisher`` (the catalogue source of the file kind) and ``_edition`` (the end
+    of the latest period the file gives for each indicator: a later edition of a publication
+    covers later periods)."""
+    edition = df.groupby("indicator_id")["period_end"].transform("max")
+    return df.assign(_file=str(path), _order=order, _publisher=SOURCES[kind], _edition=edition)
+
+
+def _short_source(source: str) -> str:
+    return source.split(" (")[0]
+
+
 def _resolve_duplicates(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per key: real data over synthetic demo data; among real rows, the newest
+    publication (latest ``_edition``), then the measure's own source, then file order.
+
+    The same publication twice (same publisher and edition, two files) is refused. Where the
+    row kept and a row set aside differ by more than rounding, the kept row's ``value_note``
+    says so and ``attrs["revisions"]`` lists the revision.
+    """
+    if "_edition" not in table:  # rows built without file information
+        table = table.assign(_file="", _order=0, _publisher="", _edition=pd.NaT)
+    if "_primary" not in table:
+        table = table.assign(_primary=True)
     synthetic = tidy.is_synthetic(table["source"])
-    dup = table.duplicated(tidy.KEY, keep=False)
-    real_dup = table[dup & ~synthetic].duplicated(tidy.KEY, keep=False)
-    if real_dup.any():
-        clash = table[dup & ~synthetic][real_dup].iloc[0]
-        raise CdpError(
-            "Two data files give the same figures for "
-            f"{clash['indicator_id']}, {clash['area_code']}, {clash['period_label']} "
-            f"({clash['source']}). Keep one edition of each source in the data folder."
-        )
-    order = table.assign(_syn=synthetic).sort_values("_syn", kind="stable")
-    out = order.drop_duplicates(tidy.KEY, keep="first").drop(columns="_syn")
+    table = table.assign(_syn=synthetic)
+    real = table[~synthetic]
+    real_dup = real[real.duplicated(tidy.KEY, keep=False)]
+    if not real_dup.empty:
+        same = real_dup.duplicated([*tidy.KEY, "_publisher", "_edition"], keep=False)
+        clash = real_dup[same & real_dup.duplicated([*tidy.KEY, "_publisher", "_edition"])]
+        clash = clash[clash["_file"] != ""]
+        if not clash.empty:
+            c = clash.iloc[0]
+            raise CdpError(
+                "Two data files give the same figures for "
+                f"{c['indicator_id']}, {c['area_code']}, {c['period_label']} "
+                f"({c['source']}). Keep one copy of each edition of a source in the data folder."
+            )
+    order = table.sort_values(
+        ["_syn", "_edition", "_primary", "_order"],
+        ascending=[True, False, False, True],
+        kind="stable",
+        na_position="last",
+    )
+    out = order.drop_duplicates(tidy.KEY, keep="first")
+    revisions = _revisions(order, out)
+    if revisions:
+        notes = {}
+        for r in revisions:
+            notes.setdefault(r["index"], []).append(
+                f"revised: {r['old_value']:g}"
+                + (f" ({r['old_count']:g})" if np.isfinite(r["old_count"]) else "")
+                + f" in {r['old_source']}"
+            )
+        idx = list(notes)
+        extra = pd.Series({i: "; ".join(v) for i, v in notes.items()})
+        cur = out.loc[idx, "value_note"].fillna("")
+        out.loc[idx, "value_note"] = np.where(cur.eq(""), extra[idx], cur + "; " + extra[idx])
+    out = out.drop(columns=[c for c in out.columns if c.startswith("_")])
     out.attrs["superseded"] = int(len(table) - len(out))
+    out.attrs["revisions"] = [{k: v for k, v in r.items() if k != "index"} for r in revisions]
     return out
+
+
+def _revisions(order: pd.DataFrame, kept: pd.DataFrame) -> list[dict]:
+    """Real rows set aside whose value or count differs from the kept row's by more than
+    rounding, one dict each (indicator, area, period, kept and old value, count, source)."""
+    real = order[~order["_syn"]]
+    dup = real[real.duplicated(tidy.KEY, keep=False)]
+    if dup.empty:
+        return []
+    first = dup.drop_duplicates(tidy.KEY, keep="first")
+    rest = dup[~dup.index.isin(first.index)]
+    pairs = rest.merge(
+        first[[*tidy.KEY, "value", "count", "source"]].reset_index(),
+        on=tidy.KEY, suffixes=("_old", ""),
+    )  # fmt: skip
+    diff_value = (pairs["value"] - pairs["value_old"]).abs() > REVISION_TOLERANCE + 1e-9
+    diff_count = (pairs["count"] - pairs["count_old"]).abs() > 0
+    changed = pairs[diff_value.fillna(False) | diff_count.fillna(False)]
+    return [
+        {
+            "index": r["index"],
+            "indicator_id": r["indicator_id"],
+            "area_code": r["area_code"],
+            "period_label": r["period_label"],
+            "value": float(r["value"]),
+            "count": float(r["count"]),
+            "source": _short_source(r["source"]),
+            "old_value": float(r["value_old"]),
+            "old_count": float(r["count_old"]),
+            "old_source": _short_source(r["source_old"]),
+        }
+        for r in changed.to_dict("records")
+    ]
 
 
 #: Source rows kept beside the measures for context on the report pages (not plan measures).
@@ -178,12 +285,16 @@ def _build(
             Problem("no data files found", expected="Fingertips, ONS, local or episodes files"),
             fix="point --data at a folder like the bundled data/ (see data/README.md)",
         )
-    raw = pd.concat([_read(p, k, data_dir) for p, k in files], ignore_index=True)
+    raw = pd.concat(
+        [_publication_columns(_read(p, k, data_dir), p, k, i) for i, (p, k) in enumerate(files)],
+        ignore_index=True,
+    )
+    raw = areas.map_to_current(raw, data_dir)
     table = _resolve_duplicates(map_to_measures(raw, catalogue))
-    superseded = table.attrs["superseded"]
+    attrs = dict(table.attrs)
     table = table.sort_values(["indicator_id", "area_code", "period_end", "period_start"])
     table = tidy.conform(table)
-    table.attrs["superseded"] = superseded
+    table.attrs.update(attrs)
     table.attrs["files"] = [str(p) for p, _ in files]
     extra = raw[
         raw["indicator_id"].isin(SUPPLEMENTARY)
@@ -195,26 +306,15 @@ def _build(
 
 @cache
 def _load_cached(data_dir: Path, digest: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    cache_file = data_dir / CACHE_DIR / f"indicator_table-{digest[:16]}.pkl"
-    if cache_file.is_file():
-        try:
-            with cache_file.open("rb") as fh:
-                cached = pickle.load(fh)
-            if isinstance(cached, tuple) and len(cached) == 2:
-                return cached
-            cache_file.unlink(missing_ok=True)
-        except Exception:  # a corrupt cache is rebuilt, never trusted
-            cache_file.unlink(missing_ok=True)
-    table = _build(data_dir)
-    try:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")  # one writer per process
-        with tmp.open("wb") as fh:
-            pickle.dump(table, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(cache_file)
-    except OSError:  # read-only data folder: work without the disk cache
-        pass
-    return table
+    cached = table_cache.read(digest)
+    if cached is not None:
+        table, extra, meta = cached
+        table.attrs["superseded"] = int(meta.get("superseded", 0))
+        table.attrs["files"] = [str(p) for p, _ in input_files(data_dir)]
+        return table, extra
+    table, extra = _build(data_dir)
+    table_cache.write(digest, table, extra, {"superseded": int(table.attrs["superseded"])})
+    return table, extra
 
 
 def digest(data_dir: str | Path) -> str:

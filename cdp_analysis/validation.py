@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import areas
+from . import areas, data_files
+from .data_files import LinkError
 from .errors import CdpError, InputError, Problem
 from .plan import catalogue
 from .sources import episodes, fingertips, local_measures, ons
@@ -23,8 +24,9 @@ from .sources import episodes, fingertips, local_measures, ons
 DATA_SUFFIXES = {".csv", ".xlsx", ".xlsm", ".xls", ".yaml", ".yml"}
 #: Files that are documentation or provenance, not data: listed, not validated.
 DOC_SUFFIXES = {".md", ".txt", ".rst", ".json", ".gitkeep"}
-#: Folders never walked (downloads cache, hidden folders).
-SKIP_DIRS = {"cache", "__pycache__"}
+#: Top-level folders never walked (the downloads cache; hidden folders and ``__pycache__``
+#: are never walked at any depth, see :mod:`cdp_analysis.data_files`).
+SKIP_DIRS = frozenset({"cache"})
 
 
 @dataclass(frozen=True)
@@ -49,8 +51,29 @@ def _looks_like_comparators(path: Path) -> bool:
     return _header(path) >= {"area_code", "comparator_code"}
 
 
+def _looks_like_changes(path: Path) -> bool:
+    return _header(path) >= set(areas.CHANGE_COLUMNS)
+
+
+def _read_changes(path: Path, data_dir: Path) -> object:
+    return areas._read_changes(path.resolve())
+
+
 def _read_comparators(path: Path, data_dir: Path) -> object:
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    df.columns = [str(c).strip() for c in df.columns]
+    missing = [c for c in ("area_code", "comparator_code") if c not in df.columns]
+    if missing:
+        raise InputError(
+            path,
+            [Problem(f"column '{c}' is missing", rows=[1]) for c in missing]
+            + [Problem(f"columns found: {list(df.columns)}")],
+            kind="comparators lookup (a file with an 'area_code' column and little else "
+            "of any other kind is read as one)",
+            fix="a comparators lookup needs the columns area_code and comparator_code, one "
+            "row per pair; if this file is meant to be another kind (e.g. a Fingertips "
+            "export), restore that kind's column names (see data/README.md)",
+        )
     known = set(areas.lookup(data_dir)["area_code"])
     problems = []
     for col in ("area_code", "comparator_code"):
@@ -117,6 +140,7 @@ KINDS: list[Kind] = [
     Kind("plan targets (targets.yaml)", catalogue.looks_like_targets_yaml, _read_targets),
     Kind("area lookup", _looks_like_lookup, _read_lookup),
     Kind("comparators lookup", _looks_like_comparators, _read_comparators),
+    Kind("area changes lookup", _looks_like_changes, _read_changes),
 ]  # fmt: skip
 
 
@@ -129,6 +153,7 @@ CSV_COLUMNS: dict[str, list[str]] = {
     "record-level treatment episodes": list(episodes.REQUIRED_COLUMNS),
     "area lookup": list(areas.LOOKUP_COLUMNS),
     "comparators lookup": ["area_code", "comparator_code"],
+    "area changes lookup": list(areas.CHANGE_COLUMNS),
 }
 
 #: Name hints, for files whose content says nothing (empty, unreadable): (kind, words).
@@ -140,6 +165,7 @@ NAME_HINTS: list[tuple[str, tuple[str, ...]]] = [
     ("Fingertips compiled extract", ("walkthrough", "compiled")),
     ("Fingertips CSV export", ("fingertips", "indicator-")),
     ("comparators lookup", ("comparator",)),
+    ("area changes lookup", ("area_changes",)),
     ("area lookup", ("areas.csv", "lookups/areas", "lookup")),
 ]
 _BY_NAME = {k.name: k for k in KINDS}
@@ -196,17 +222,17 @@ def detect(path: str | Path, *, guess: bool = True) -> Kind | None:
     return _guess(path) if guess else None
 
 
-def iter_files(paths: Iterable[str | Path]) -> list[Path]:
-    """Files named, and files under folders named (sorted, cache and hidden folders skipped)."""
+def iter_files(
+    paths: Iterable[str | Path], on_error: Callable[[LinkError], None] | None = None
+) -> list[Path]:
+    """Files named, and files under folders named (sorted; the top-level ``cache/`` folder,
+    hidden files and folders skipped; symbolic links by the one rule of
+    :mod:`cdp_analysis.data_files`: a bad link raises :class:`LinkError`, or with
+    ``on_error`` is passed to it)."""
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                rel = f.relative_to(p).parts
-                if f.is_file() and not any(
-                    part in SKIP_DIRS or part.startswith(".") for part in rel[:-1]
-                ):
-                    out.append(f)
+            out += data_files.walk(p, skip_top=SKIP_DIRS, on_error=on_error)
         else:
             out.append(p)
     return out
@@ -251,5 +277,10 @@ def validate_file(path: str | Path, data_dir: str | Path) -> Result:
 
 
 def validate_paths(paths: Iterable[str | Path], data_dir: str | Path) -> list[Result]:
-    """Validate every file named or under the folders named."""
-    return [validate_file(f, data_dir) for f in iter_files(paths)]
+    """Validate every file named or under the folders named; a symbolic link that breaks
+    the rule of :mod:`cdp_analysis.data_files` is a failed result naming the link."""
+    links: list[LinkError] = []
+    files = iter_files(paths, on_error=links.append)
+    return [Result(e.link, None, False, str(e)) for e in links] + [
+        validate_file(f, data_dir) for f in files
+    ]

@@ -19,6 +19,7 @@ from urllib.parse import urldefrag, urlparse
 import pytest
 
 from cdp_analysis import cli
+from cdp_analysis.report.runner import find_notebooks
 
 #: The notebooks the pack is built from (one place to change): the real report.
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
@@ -143,7 +144,7 @@ def test_every_page_loads_offline_with_images_and_no_errors(browser, pack):
                 external.add(target)
     page_names = {Path(urlparse(u).path).name for u in report}
     expected = {"index.html", "manifest.json"} | {
-        f"{p.stem}.html" for p in NOTEBOOKS.glob("*.ipynb")
+        f"{p.stem}.html" for p, _ in find_notebooks(NOTEBOOKS)
     }
     assert page_names == expected
     assert not blocked, f"requests that would leave the machine: {blocked}"

@@ -88,8 +88,9 @@ def test_financial_year():
 
 def test_area_lookup_has_every_upper_tier_la():
     codes = areas.upper_tier_codes()
-    assert len(codes) == 152 and len(set(codes)) == 152
-    assert "E06000044" in codes
+    # 152 of May 2022 - 4 codes carried to April 2023 successors + 6 April 2023 codes
+    assert len(codes) == 154 and len(set(codes)) == 154
+    assert "E06000044" in codes and "E06000063" in codes and "E10000023" not in codes
     assert areas.area("E06000044")["area_name"] == "Portsmouth"
     assert areas.area("E06000044")["parent_name"] == "South East"
 

@@ -36,9 +36,10 @@ def _environment() -> dict[str, str]:
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     out = {}
     for dep in env["dependencies"]:
-        if isinstance(dep, str) and not dep.startswith(("python", "pip")):
+        if isinstance(dep, str):
             name, bound = _split(dep)
-            out[name.lower()] = bound
+            if name.lower() not in {"python", "pip"}:  # the interpreter, not a package
+                out[name.lower()] = bound
     return out
 
 

@@ -99,7 +99,10 @@ def test_real_export_area_types_mapped(real):
 
 def test_real_export_source_is_not_synthetic(real):
     # "modelled or synthetic estimate" is a real Fingertips note, not project demo data.
-    assert (real["source"] == "Fingertips (OHID) indicator-93495-all-areas.csv").all()
+    # the source names the indicator and the edition (latest period in the file)
+    assert (
+        real["source"] == "Fingertips (OHID) 93495, data to 2017 (indicator-93495-all-areas.csv)"
+    ).all()
     assert not tidy.is_synthetic(real["source"]).any()
 
 
@@ -312,7 +315,9 @@ def test_rolling_quarter_synthetic_rows(tmp_path):
     assert port["period_end"] == pd.Timestamp("2024-12-31")
     assert port["source"] == "synthetic demo data (fingertips_completions_demo.csv)"
     assert tidy.is_synthetic(port["source"])
-    assert eng["source"] == "Fingertips (OHID) fingertips_completions_demo.csv"
+    assert eng["source"] == (
+        "Fingertips (OHID) 90244, data to 2024/25 Q3 (fingertips_completions_demo.csv)"
+    )
 
 
 def test_three_year_period_and_category(tmp_path):

@@ -125,7 +125,7 @@ def test_success_with_bom(server, tmp_path):
     assert len(df) == 704
     eng = df[df["area_code"] == "E92000001"].iloc[0]
     assert eng["value"] == pytest.approx(16.91715193)
-    assert eng["source"].startswith("Fingertips (OHID) API download ")
+    assert eng["source"].startswith("Fingertips (OHID) 93495, data to 2017 (API download ")
     path = server.requests[0]
     assert path.startswith("/api/all_data/csv/by_indicator_id?")
     assert parse_qs(urlsplit(path).query) == {

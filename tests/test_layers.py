@@ -26,6 +26,7 @@ LAYERS: dict[str, int] = {
     "areas": 0,
     "safe_yaml": 0,
     "data_files": 0,
+    "table_cache": 0,  # the indicator table's safe on-disk cache (Parquet)
     # official statistical methods
     "stats": 1,
     # the plan as data (measures, targets, objectives)

@@ -12,7 +12,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+from cdp_analysis.report.runner import find_notebooks
+
+FOLDER = Path(__file__).resolve().parent.parent / "notebooks"
+#: The report notebooks (pack pages); explore.ipynb is for analysts and not one of them.
+NOTEBOOKS = [p for p, _ in find_notebooks(FOLDER)]
+EXPLORE = FOLDER / "explore.ipynb"
 EXPECTED = [
     "00_overview",
     "01_treatment_completions",
@@ -25,6 +30,22 @@ PARAMETERS = {"area_code", "quarter", "data_dir", "targets_file", "comparators"}
 
 def test_the_five_report_notebooks_exist():
     assert [p.stem for p in NOTEBOOKS] == EXPECTED
+
+
+def test_explore_notebook_is_not_a_pack_page_and_is_committed_clean():
+    """explore.ipynb sits beside the report notebooks (nbval runs it with them) but the
+    runner leaves it out, by its metadata; it is committed without outputs, keeps its
+    kernelspec and says the bundled completions are synthetic demo data."""
+    assert sorted(p.name for p in FOLDER.glob("*.ipynb")) == sorted(
+        [f"{n}.ipynb" for n in EXPECTED] + ["explore.ipynb"]
+    )
+    nb = nbformat.read(EXPLORE, as_version=4)
+    assert nb.metadata["cdp_analysis"] == {"report": False}
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code and all(not c.get("outputs") and c.get("execution_count") is None for c in code)
+    assert "**synthetic demo data**" in nb.cells[0].source
+    assert "not part of the report pack" in nb.cells[0].source
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

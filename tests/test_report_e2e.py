@@ -71,13 +71,25 @@ def test_pack_layout(packs, area):
 
 
 @pytest.mark.parametrize("area", AREAS)
-def test_index_has_a_rag_row_for_every_measure(packs, area):
+def test_overview_has_a_rag_row_for_every_measure(packs, area):
+    """Every measure with figures has a row in the one full table, on the overview, its name
+    linking to its chart (issue 15: the index carries the board summary, not the table again);
+    the rest are listed once, on the overview, as waiting for local data (issue 14): together
+    they are the whole catalogue."""
     index = html(packs, area, "index")
+    assert "cdp-rag-table" not in index and "Summary for the board" in index
     catalogue = load_indicators(DATA / "indicators.yaml")
-    rows = re.findall(r'<th scope="row">(.*?)(?:<br>|</th>)', index)
-    assert sorted(rows) == sorted(m.short_name.replace("&", "&amp;") for m in catalogue)
-    ratings = re.findall(r'font-weight:bold">(Red|Amber|Green|Grey \(not rated\))</td>', index)
-    assert len(ratings) == len(catalogue)
+    overview = html(packs, area, "00_overview")
+    table = overview.split('<div id="every-measure">', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r'<th scope="row"><a href="[^"#]+#measure-[^"]+">(.*?)</a>', table)
+    assert len(rows) == table.count('<th scope="row">')
+    section = overview.split("Measures waiting for local data</h2>")[1:]
+    block = section[0].split("</ul>")[0] if section else ""
+    waiting = re.findall(r"<li>(.*?)</li>", block)
+    names = sorted(m.short_name.replace("&", "&amp;") for m in catalogue)
+    assert sorted(rows + waiting) == names
+    ratings = re.findall(r'font-weight:bold">(Red|Amber|Green|Grey \(not rated\))</td>', table)
+    assert len(ratings) == len(rows)
 
 
 def test_headings_say_what_each_page_is(packs):
@@ -110,8 +122,10 @@ def test_synthetic_data_is_said_where_shown(packs):
 
 
 def test_area_without_local_data_says_so(packs):
+    """Said once, in readers' words: no developer instructions on a board page (issue 14)."""
     supply = html(packs, "E08000025", "04_supply_and_crime")
-    assert "No data for Birmingham" in supply
+    assert "Measures waiting for local data" in supply and "<li>County lines closed</li>" in supply
+    assert "local measures file" not in supply and "No data for Birmingham" not in supply
 
 
 @pytest.mark.parametrize("area", AREAS)

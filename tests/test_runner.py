@@ -112,8 +112,8 @@ def test_pack_layout_and_summary_line(good):
     assert good["code"] == 0, good["stderr"]
     pack = good["pack"]
     assert sorted(p.name for p in pack.iterdir()) == [
-        "00_overview.html", "01_trend.html", "02_synthetic.html", "index.html",
-        "manifest.json", "notebooks",
+        ".cdp-analysis-pack", "00_overview.html", "01_trend.html", "02_synthetic.html",
+        "index.html", "manifest.json", "manifest.sha256", "notebooks",
     ]  # fmt: skip
     assert sorted(p.name for p in (pack / "notebooks").iterdir()) == [f"{n}.ipynb" for n in PAGES]
     shown = good["stdout"].splitlines()[0]
@@ -281,7 +281,7 @@ def test_zip_beside_the_pack(good):
 @slow
 def test_verify_detects_changed_missing_and_added_inputs(good, data_dir, tmp_path):
     code, out, _ = cli_run("verify", str(good["pack"]))
-    assert code == 0 and "Inputs match" in out
+    assert code == 0 and "The pack and its inputs match" in out
     copy = tmp_path / "data"
     shutil.copytree(data_dir, copy)
     (copy / "fingertips" / "NOTES.txt").write_bytes(b"a,b\n1,3\n")
@@ -295,6 +295,28 @@ def test_verify_detects_changed_missing_and_added_inputs(good, data_dir, tmp_pat
     assert code == 1
     assert f"missing: {copy / 'targets.yaml'}" in out
     assert f"added: {copy / 'fingertips' / 'new.csv'}" in out
+
+
+@slow
+@pytest.mark.parametrize("edit", ["page", "manifest", "added"])
+def test_verify_fails_naming_an_edited_page_or_manifest(good, tmp_path, edit):
+    """A number changed in a rendered page, an edited manifest, or a file slipped into the
+    pack: verify exits 1 and names the file (the untouched pack passes, test above)."""
+    pack = tmp_path / "pack"
+    shutil.copytree(good["pack"], pack)
+    if edit == "page":
+        target = pack / "index.html"
+        text = target.read_text(encoding="utf-8")
+        target.write_text(text.replace("</body>", "<p>3,108</p></body>", 1), encoding="utf-8")
+    elif edit == "manifest":
+        target = pack / "manifest.json"
+        target.write_text(target.read_text(encoding="utf-8").replace("E06", "E07", 1))
+    else:
+        target = pack / "extra.html"
+        target.write_text("<p>not built by the tool</p>", encoding="utf-8")
+    code, out, err = cli_run("verify", str(pack))
+    assert code == 1, out + err
+    assert str(target) in out
 
 
 def test_verify_without_a_manifest(tmp_path):
@@ -421,6 +443,7 @@ def test_run_killed_between_build_and_swap(good, data_dir, tmp_path):
 
 def fake_pack(folder: Path, status: str, text: str) -> Path:
     folder.mkdir(parents=True)
+    (folder / publish.MARKER).write_text(publish.MARKER_TEXT)
     (folder / "index.html").write_text(text)
     (folder / "manifest.json").write_text(json.dumps({"status": status}))
     return folder
@@ -488,6 +511,7 @@ def test_recover_restores_previous_when_the_pack_went_missing(tmp_path):
     fake_pack(publish.previous_of(dest), "ok", "good")
     incomplete = publish.build_dir(dest, pid=999_999_999)
     incomplete.mkdir()
+    (incomplete / publish.MARKER).write_text(publish.MARKER_TEXT)
     (incomplete / "index.html").write_text("half")
     publish.recover(dest)
     assert contents(dest) == "good" and not incomplete.exists()

@@ -226,6 +226,9 @@ def assess_area(
             f"The targets are those of {plan['plan_name'] or plan['plan_id']} for "
             f"{plan_area}, applied to {me['area_name']} ({area_code})."
         )
+    history = areas.history_note(area_code, data_dir)
+    if history:
+        notes.append(history)
     t = _tables(context, targets_plan, [area_code], pairs)
     return Assessment(
         area_code=area_code,

@@ -15,6 +15,13 @@ Comparators and ranks
     among the areas with a value for the same period; ties share the better rank. Only
     percentages and rates are ranked: counts are "Not ranked".
 
+Real and synthetic figures
+    A real figure is only compared, ranked or placed on a funnel among real figures of the
+    same period, and a synthetic demo figure only among demo figures: each comparison pools
+    the rows whose ``synthetic`` flag matches the area's. When no other area has a figure of
+    the same kind, the text says so (:data:`NO_REAL_PEERS`); the England comparison is made
+    only when England's figure is of the same kind.
+
 Funnel plot
     Position among all English upper-tier LAs for the same period with 95% and 99.8%
     control limits around their pooled average (:mod:`cdp_analysis.stats` funnels, as
@@ -42,6 +49,9 @@ NOT_COMPARED = "Not compared"
 NOT_RANKED = "Not ranked"
 NO_COMPARATOR_DATA = "No comparator data"
 NOT_APPLICABLE_DSR = "Not applicable: fewer than 10 events (DSR)"
+#: A real figure whose peers have only synthetic demo data for the period (or the reverse).
+NO_REAL_PEERS = "No comparison: the other areas' figures are demo data"
+NO_DEMO_PEERS = "No comparison: the other areas' figures are real, this one is demo data"
 
 ENGLAND_COLUMNS = [
     "measure_id", "area_code", "england_period", "england_value", "england_lower_95",
@@ -55,10 +65,18 @@ FUNNEL_COLUMNS = [
 _PERIOD = ["measure_id", "period_start", "period_end"]
 
 
+def _flagged(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with a boolean ``synthetic`` column (False where the caller gave none)."""
+    if "synthetic" in df:
+        return df.assign(synthetic=df["synthetic"].fillna(False).astype(bool))
+    return df.assign(synthetic=False)
+
+
 def england_comparison(
     latest: pd.DataFrame, series: pd.DataFrame, measures: pd.DataFrame
 ) -> pd.DataFrame:
     """Each area's latest value against England's for the same period."""
+    latest, series = _flagged(latest), _flagged(series)
     eng = series.loc[
         series["area_code"].eq(ENGLAND_CODE),
         [*_PERIOD, "period_label", "value", "lower_95", "upper_95", "synthetic"],
@@ -72,12 +90,20 @@ def england_comparison(
         }
     )
     df = latest[["measure_id", "area_code", "period_start", "period_end", "lower_95",
-                 "upper_95"]].merge(eng, on=_PERIOD, how="left")  # fmt: skip
+                 "upper_95", "synthetic"]].merge(eng, on=_PERIOD, how="left")  # fmt: skip
     want = measures.set_index("measure_id")
     polarity = df["measure_id"].map(want["polarity"])
     unit = df["measure_id"].map(want["unit"])
     vs = pd.Series(NOT_COMPARED, index=df.index, dtype=object)
-    ok = ~unit.isin(["count", "kg"]) & df["england_value"].notna()
+    mixed = df["england_value"].notna() & (
+        df["synthetic"].astype(bool) != df["england_synthetic"].fillna(False).astype(bool)
+    )
+    ok = ~unit.isin(["count", "kg"]) & df["england_value"].notna() & ~mixed
+    vs[mixed & ~unit.isin(["count", "kg"])] = np.where(
+        df.loc[mixed & ~unit.isin(["count", "kg"]), "synthetic"].astype(bool),
+        "Not compared: this figure is demo data, England's is real",
+        "Not compared: England's figure is demo data",
+    )
     if ok.any():
         vs[ok] = stats.compare(
             df.loc[ok, "lower_95"], df.loc[ok, "upper_95"], df.loc[ok, "england_value"],
@@ -111,21 +137,29 @@ def ranks(
 
     Columns ``rank``, ``n`` (areas ranked) and ``rank_text`` ("3rd of 10").
     """
+    latest, series = _flagged(latest), _flagged(series)
     want = measures.set_index("measure_id")
     pool = series[series["area_code"].isin(codes) & series["value"].notna()]
     pool = pool.merge(latest[_PERIOD].drop_duplicates(), on=_PERIOD)[
-        [*_PERIOD, "area_code", "value"]
+        [*_PERIOD, "area_code", "value", "synthetic"]
     ]
     pool = pool.assign(key=_rank_key(pool, measures))
-    grp = pool.groupby(_PERIOD)["key"]
+    grp = pool.groupby([*_PERIOD, "synthetic"])["key"]  # real among real, demo among demo
     pool["rank"] = grp.rank(method="min")
     pool["n"] = grp.transform("count")
+    pool["n_all"] = pool.groupby(_PERIOD)["key"].transform("count")
     out = latest[["measure_id", "area_code", *_PERIOD[1:]]].merge(
-        pool[[*_PERIOD, "area_code", "rank", "n"]], on=[*_PERIOD, "area_code"], how="left"
-    )
+        pool[[*_PERIOD, "area_code", "rank", "n", "n_all", "synthetic"]],
+        on=[*_PERIOD, "area_code"], how="left",
+    )  # fmt: skip
     unit = out["measure_id"].map(want["unit"])
     polarity = out["measure_id"].map(want["polarity"])
     out["rank_text"] = _rank_text(out["rank"], out["n"], polarity)
+    alone = out["n"].eq(1) & out["n_all"].gt(1)
+    out.loc[alone, "rank_text"] = np.where(
+        out.loc[alone, "synthetic"].astype(bool), NO_DEMO_PEERS, NO_REAL_PEERS
+    )
+    out.loc[alone, ["rank", "n"]] = np.nan
     out.loc[unit.isin(["count", "kg"]), ["rank", "n"]] = np.nan
     out.loc[unit.isin(["count", "kg"]), "rank_text"] = NOT_RANKED
     return out[["measure_id", "area_code", "rank", "n", "rank_text"]]
@@ -143,13 +177,20 @@ def comparator_ranks(
     each area assessed. Returns ``comparator_rank``, ``comparator_n`` and
     ``comparator_rank_text`` for every row of ``latest`` whose area is in ``pairs``.
     """
+    latest, series = _flagged(latest), _flagged(series)
     want = measures.set_index("measure_id")
     mine = latest[latest["area_code"].isin(pairs["area_code"])]
-    mine = mine[["measure_id", "area_code", *_PERIOD[1:], "value"]]
-    others = series.loc[series["value"].notna(), [*_PERIOD, "area_code", "value"]].rename(
-        columns={"area_code": "comparator_code", "value": "other_value"}
-    )
+    mine = mine[["measure_id", "area_code", *_PERIOD[1:], "value", "synthetic"]]
+    others = series.loc[
+        series["value"].notna(), [*_PERIOD, "area_code", "value", "synthetic"]
+    ].rename(
+        columns={"area_code": "comparator_code", "value": "other_value",
+                 "synthetic": "other_synthetic"}
+    )  # fmt: skip
     grid = mine.merge(pairs, on="area_code").merge(others, on=[*_PERIOD, "comparator_code"])
+    kind_differs = grid["synthetic"].astype(bool) != grid["other_synthetic"].astype(bool)
+    set_aside = grid[kind_differs].groupby(["measure_id", "area_code"]).size()
+    grid = grid[~kind_differs]  # real figures only among real ones
     lower_better = grid["measure_id"].map(want["polarity"]).eq("lower_is_better")
     better = np.where(
         lower_better, grid["other_value"] < grid["value"], grid["other_value"] > grid["value"]
@@ -166,6 +207,12 @@ def comparator_ranks(
     out["comparator_rank_text"] = _rank_text(out["comparator_rank"], out["comparator_n"], polarity)
     unit = out["measure_id"].map(want["unit"])
     out.loc[has & out["comparator_n"].le(1), "comparator_rank_text"] = NO_COMPARATOR_DATA
+    aside = out.set_index(["measure_id", "area_code"]).index.map(set_aside).fillna(0).to_numpy()
+    demo_only = has & out["comparator_n"].le(1) & (aside > 0)
+    out.loc[demo_only, "comparator_rank_text"] = np.where(
+        out.loc[demo_only, "synthetic"].astype(bool), NO_DEMO_PEERS, NO_REAL_PEERS
+    )
+    out.loc[demo_only, ["comparator_rank", "comparator_n"]] = np.nan
     counted = unit.isin(["count", "kg"])
     out.loc[counted, ["comparator_rank", "comparator_n"]] = np.nan
     out.loc[counted, "comparator_rank_text"] = NOT_RANKED
@@ -177,15 +224,20 @@ def funnel_positions(
     latest: pd.DataFrame, series: pd.DataFrame, measures: pd.DataFrame, codes: list[str]
 ) -> pd.DataFrame:
     """Funnel-plot position of each area's latest value among the areas ``codes``."""
+    latest, series = _flagged(latest), _flagged(series)
     want = measures.set_index("measure_id")
     targets = latest[latest["area_code"].isin(codes)]
     # funnels only for percentages and rates, and periods with at least two areas
     funnelled = measures.loc[~measures["unit"].isin(["count", "kg"]), "measure_id"]
     pool = series[series["area_code"].isin(codes) & series["measure_id"].isin(funnelled)]
     pool = pool.merge(targets[_PERIOD].drop_duplicates(), on=_PERIOD)
-    pool = pool[pool.groupby(_PERIOD)["area_code"].transform("size") > 1]
+    # one funnel per period and kind: real figures are funnelled among real ones only
+    by = [*_PERIOD, "synthetic"]
+    size = pool.groupby(by)["area_code"].transform("size")
+    alone = pool[(size == 1) & (pool.groupby(_PERIOD)["area_code"].transform("size") > 1)]
+    pool = pool[size > 1]
     pieces = []
-    for (mid, _, _), grp in pool.groupby(_PERIOD, sort=False):  # one funnel per period
+    for (mid, _, _, _), grp in pool.groupby(by, sort=False):
         m = want.loc[mid]
         pieces.append(_funnel(grp, m["method"], m["unit"], float(m["multiplier"])))
     empty = pd.DataFrame(columns=[*_PERIOD, "area_code", *FUNNEL_COLUMNS[2:]])
@@ -194,6 +246,19 @@ def funnel_positions(
         placed, on=[*_PERIOD, "area_code"], how="left"
     )
     out["funnel_position"] = out["funnel_position"].fillna(NOT_COMPARED)
+    lone = out.set_index([*_PERIOD, "area_code"]).index.isin(
+        alone.set_index([*_PERIOD, "area_code"]).index
+    )
+    lone_syn = (
+        out[[*_PERIOD, "area_code"]]
+        .merge(alone[[*_PERIOD, "area_code", "synthetic"]], on=[*_PERIOD, "area_code"], how="left")[
+            "synthetic"
+        ]
+        .fillna(False)
+        .astype(bool)
+        .to_numpy()
+    )
+    out.loc[lone, "funnel_position"] = np.where(lone_syn[lone], NO_DEMO_PEERS, NO_REAL_PEERS)
     return out[FUNNEL_COLUMNS]
 
 

@@ -146,11 +146,15 @@ def measure_table(catalogue: Any) -> pd.DataFrame:
                 "definition": str(get(m, "definition", "")),
                 "multiplier": MULTIPLIER.get(unit, np.nan),
                 "order": i,
+                "count_12_months": str(get(m, "count_12_months", "sum") or "sum"),
+                "denominator_12_months": str(get(m, "denominator_12_months", "sum") or "sum"),
                 "sex": get(m, "sex", ""),
                 "age": get(m, "age", ""),
             }
         )
-    df = pd.DataFrame(rows, columns=[*MEASURE_COLUMNS, "sex", "age"])
+    df = pd.DataFrame(
+        rows, columns=[*MEASURE_COLUMNS, "sex", "age", "count_12_months", "denominator_12_months"]
+    )
     _check_values(df, "unit", UNITS)
     _check_values(df, "polarity", POLARITIES)
     _check_values(df, "method", METHODS)

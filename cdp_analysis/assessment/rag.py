@@ -4,8 +4,9 @@ RAG rules
     green  the target is ``achieved`` or ``on track``;
     amber  the target is ``at risk``;
     red    the target is ``off track``, or ``not achieved`` at the end of the plan;
-    grey   ``insufficient data``, ``no target`` (a monitored measure), or no data for the
-           area (reason "No data for this area in the bundled files").
+    grey   ``provisional`` (the figure judged is provisional: no verdict yet),
+           ``insufficient data``, ``no target`` (a monitored measure, or no local plan), or
+           no data for the area (reason "No data for this area in the bundled files").
 
 A measure with several targets takes its least favourable status (red, then amber, then
 grey for insufficient data, then green), and lists every target.
@@ -25,12 +26,13 @@ RAG_OF_STATUS = {
     tg.AT_RISK: AMBER,
     tg.OFF_TRACK: RED,
     tg.NOT_ACHIEVED: RED,
+    tg.PROVISIONAL: GREY,
     tg.INSUFFICIENT: GREY,
     tg.NO_TARGET: GREY,
 }
 #: Least favourable first: the status a measure with several targets shows.
-_SEVERITY = [tg.NOT_ACHIEVED, tg.OFF_TRACK, tg.AT_RISK, tg.INSUFFICIENT, tg.ON_TRACK,
-             tg.ACHIEVED, tg.NO_TARGET]  # fmt: skip
+_SEVERITY = [tg.NOT_ACHIEVED, tg.OFF_TRACK, tg.AT_RISK, tg.PROVISIONAL, tg.INSUFFICIENT,
+             tg.ON_TRACK, tg.ACHIEVED, tg.NO_TARGET]  # fmt: skip
 NO_DATA = "No data for this area in the bundled files"
 
 SUMMARY_COLUMNS = [

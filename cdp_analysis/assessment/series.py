@@ -11,6 +11,11 @@ for single quarters (``frequency: single_quarter``: local returns) are assessed 
 12 months, as the plan's baseline is a financial year: four consecutive quarters are added
 together (counts, denominators and, for amounts, values), labelled ``12 months to 2025/26 Q4``.
 A 12-month total needs all four quarters; without them there is no total for that period.
+A measure whose catalogue says ``count_12_months: reported`` or ``denominator_12_months:
+reported`` takes that figure from the last quarter's row instead (it reports the people in
+the 12 months to its end, each counted once): the proportion in residential rehabilitation
+is placements started in the 12 months over the *people* in treatment in those 12 months,
+not over four quarterly treatment populations added together.
 """
 
 from __future__ import annotations
@@ -120,6 +125,13 @@ def _rolling_year(rows: pd.DataFrame, want: pd.DataFrame) -> pd.DataFrame:
 
     out = rows.copy()
     count, denominator, value = total("count"), total("denominator"), total("value")
+    rule = want.reindex(columns=["count_12_months", "denominator_12_months"]).fillna("sum")
+    count_reported = rows["measure_id"].map(rule["count_12_months"]).eq("reported").to_numpy()
+    denom_reported = rows["measure_id"].map(rule["denominator_12_months"]).eq("reported")
+    denom_reported = denom_reported.to_numpy()
+    count = count.where(~count_reported, rows["count"])
+    value = value.where(~count_reported, rows["value"])
+    denominator = denominator.where(~denom_reported, rows["denominator"])
     unit = rows["measure_id"].map(want["unit"])
     mult = rows["measure_id"].map(want["multiplier"])
     ratio_unit = unit.isin(["percent", "per_100k"])
@@ -134,12 +146,17 @@ def _rolling_year(rows: pd.DataFrame, want: pd.DataFrame) -> pd.DataFrame:
     notes = [groups["value_note"].shift(k).fillna("") for k in range(4)]
     out["value_note"] = _join_notes(notes)
     out["period_start"] = groups["period_start"].shift(3)
+    twelve_back = rows["period_end"] + pd.Timedelta(days=1) - pd.DateOffset(months=12)
+    out["period_start"] = out["period_start"].fillna(twelve_back)
     out["period_label"] = "12 months to " + fingertips_quarter_labels(rows["period_end"])
     synthetic = groups["synthetic"].rolling(4, min_periods=4).max()
     synthetic = synthetic.reset_index(level=[0, 1], drop=True).sort_index()
     out["synthetic"] = synthetic.fillna(0).astype(bool)
     out["months"] = 12
-    return out[complete].reset_index(drop=True)
+    # figures all reported for 12 months need only their own quarter's row
+    has_denominator = rows["measure_id"].map(want["unit"]).eq("percent").to_numpy()
+    own_row = count_reported & (denom_reported | ~has_denominator)
+    return out[complete | own_row].reset_index(drop=True)
 
 
 def _join_notes(notes: list[pd.Series]) -> pd.Series:

@@ -34,7 +34,13 @@ During the plan (latest period = the latest ending by the reporting quarter)
       multiple targets), no period after the baseline, or too few points for a projection
       (fewer than 3 non-overlapping periods) when the target is not already met.
 
-``no target``: the plan sets none (type ``none``) or no plan was given.
+``provisional``: the judged period's figure is provisional (its note says so, e.g. completions
+whose six-month re-presentation window has not closed): no verdict is given until it is final;
+the reason gives the direction of the change since the baseline and the status the figure
+would have (never ``not achieved`` on a provisional figure).
+
+``no target``: the plan sets none (type ``none``) or no plan was given (the national frame:
+the reason says so).
 """
 
 from __future__ import annotations
@@ -54,7 +60,12 @@ OFF_TRACK = "off track"
 NOT_ACHIEVED = "not achieved"
 INSUFFICIENT = "insufficient data"
 NO_TARGET = "no target"
-STATUSES = (ACHIEVED, ON_TRACK, AT_RISK, OFF_TRACK, NOT_ACHIEVED, INSUFFICIENT, NO_TARGET)
+PROVISIONAL = "provisional"
+STATUSES = (ACHIEVED, ON_TRACK, AT_RISK, OFF_TRACK, NOT_ACHIEVED, PROVISIONAL, INSUFFICIENT,
+            NO_TARGET)  # fmt: skip
+
+#: The reason given for every measure of an area with no plan of its own.
+NO_PLAN_REASON = "No local plan was given: compared with England and over time."
 
 TARGET_COLUMNS = [
     "measure_id", "target_type", "target_text", "threshold", "baseline_period",
@@ -110,8 +121,17 @@ def _target_text(t: dict, unit: str, base_label: str) -> str:
             text += f" ({value_text(t['baseline_value'], unit)})"
         return text.capitalize()
     if kind == "direction":
-        return f"A significant {t['direction']} on {base_label}"
+        return f"A significant {t['direction']} on {_baseline_words(t, base_label)}"
     return "No target: monitored"
+
+
+def _baseline_words(t: dict, base_label: str) -> str:
+    """The period the target is judged against: the data's baseline period when it differs
+    from the plan's baseline year (e.g. "2019-21 (the plan's 2022/23 baseline)")."""
+    used = t.get("baseline_period")
+    if isinstance(used, str) and used and used != base_label:
+        return f"{used} (the plan's {base_label} baseline)"
+    return base_label
 
 
 def assess_targets(
@@ -229,7 +249,10 @@ def assess_targets(
          ACHIEVED, AT_RISK, INSUFFICIENT, ON_TRACK, AT_RISK],
         OFF_TRACK,
     )  # fmt: skip
-    df["status"] = status
+    provisional = df["value_note"].fillna("").astype(str).str.contains("provisional", case=False)
+    judged = ~pd.Series(status, index=df.index).isin([NO_TARGET, INSUFFICIENT])
+    df["would_be"] = status
+    df["status"] = np.where(provisional & judged, PROVISIONAL, status)
     df["end_of_plan"] = ended & ~kind.eq("none") & has_value
     base_label = plan.get("baseline_period") or "2022/23"
     # text only: one short sentence per measure
@@ -248,6 +271,8 @@ def _v(x: float, unit: str) -> str:
 def _reason(t: dict, plan: dict) -> str:
     """The status in plain words."""
     unit, status, kind = t["unit"], t["status"], t["target_type"]
+    if status == NO_TARGET and not plan.get("plan_id"):
+        return NO_PLAN_REASON
     if status == NO_TARGET:
         return "The plan sets no target for this measure: it is monitored."
     if not np.isfinite(t["value"]):
@@ -284,6 +309,21 @@ def _reason(t: dict, plan: dict) -> str:
         return f"{now}; too few periods to project the trend: the target is {goal}."
     end = plan.get("end")
     end_words = month_year(end) if end else "the plan end"
+    if status == PROVISIONAL:
+        diff = t["difference"]
+        way = (
+            "up on" if np.isfinite(diff) and diff > 0
+            else "down on" if np.isfinite(diff) and diff < 0
+            else "level with" if np.isfinite(diff) else "compared with"
+        )  # fmt: skip
+        would = {ACHIEVED: "met", ON_TRACK: "on track", AT_RISK: "at risk",
+                 OFF_TRACK: "off track", NOT_ACHIEVED: "not met"}.get(t["would_be"], "")  # fmt: skip
+        so_far = f" (on this figure the target would be {would})" if would else ""
+        when = "end-of-plan verdict" if t["end_of_plan"] else "rating"
+        return (
+            f"Provisional: {now}, {way} {base_words}{so_far}; the {when} waits for the final "
+            f"figure. The target is {goal}."
+        )
     test = ""
     if kind == "direction" and np.isfinite(t["p_value"]):
         test = f" ({p_text(t['p_value'])})"

@@ -29,6 +29,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from .. import safe_yaml
 from ..errors import CdpError, FetchError, InputError
 from ..paths import default_data_dir
 from ..sources.fingertips import read_fingertips_csv
@@ -41,6 +42,8 @@ from ..sources.fingertips_api import (
     normalise_ids,
     write_atomic,
 )
+from ..sources.fingertipsnext import DEFAULT_BASE_URL as NEXT_BASE_URL
+from ..sources.fingertipsnext import FingertipsNextClient
 
 HELP = "Download the plan's Fingertips indicators (upper-tier LAs and England) into data/."
 
@@ -64,10 +67,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--refresh", action="store_true", help="download again even if a cached answer exists"
     )
     parser.add_argument(
+        "--service",
+        choices=["fingertips", "fingertipsnext"],
+        default="fingertips",
+        help="fingertips (the current API, default) or fingertipsnext (OHID's replacement; "
+        "give its address with --base-url)",
+    )
+    parser.add_argument(
         "--base-url",
-        default=DEFAULT_BASE_URL,
+        default=None,
         metavar="URL",
-        help=f"API address (default {DEFAULT_BASE_URL})",
+        help=f"API address (default {DEFAULT_BASE_URL} for fingertips, "
+        f"{NEXT_BASE_URL} for fingertipsnext)",
     )
     parser.add_argument(
         "--child-area-type",
@@ -123,9 +134,11 @@ def catalogue_ids(data_dir: Path) -> list[str]:
 def _yaml_ids(path: Path) -> list[str]:
     """Fallback: ``fingertips_id`` keys, and ``source_id`` of ``source: fingertips``."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = safe_yaml.load(path.read_text(encoding="utf-8")) or {}
+    except safe_yaml.YamlRefused as exc:
+        raise InputError(path, f"refused: {exc.message}") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"not readable YAML: {exc}") from None
+        raise InputError(path, f"not readable YAML: {safe_yaml.brief(str(exc))}") from None
     ids = []
     for m in data.get("measures", []) if isinstance(data, dict) else []:
         if not isinstance(m, dict):
@@ -141,19 +154,29 @@ def main(args: argparse.Namespace) -> int:
     data_dir = Path(args.data) if args.data else default_data_dir()
     ids = normalise_ids(args.indicators or [*CORE_IDS, *catalogue_ids(data_dir)])
     lookup_dir = data_dir if (data_dir / "lookups" / "areas.csv").is_file() else None
-    client = FingertipsClient(
-        base_url=args.base_url,
-        cache_dir=default_cache_dir(data_dir),
-        timeout=(15.0, args.timeout),
-        refresh=args.refresh,
-        data_dir=lookup_dir,
-    )
-    dl = client.fetch_csv(
-        ids, args.child_area_type, args.parent_area_type, allow_missing=args.allow_missing
-    )
+    service = getattr(args, "service", "fingertips")
     today = date.today().isoformat()
+    if service == "fingertipsnext":
+        nxt = FingertipsNextClient(args.base_url or NEXT_BASE_URL, timeout=(15.0, args.timeout))
+        text = nxt.fetch_csv(ids)
+        dl = None
+        urls, from_cache, retrieved = nxt.urls, [False] * len(nxt.urls), today
+        source = "OHID FingertipsNext API, indicators/{indicator_id}/data"
+    else:
+        client = FingertipsClient(
+            base_url=args.base_url or DEFAULT_BASE_URL,
+            cache_dir=default_cache_dir(data_dir),
+            timeout=(15.0, args.timeout),
+            refresh=args.refresh,
+            data_dir=lookup_dir,
+        )
+        dl = client.fetch_csv(
+            ids, args.child_area_type, args.parent_area_type, allow_missing=args.allow_missing
+        )
+        text, urls, from_cache, retrieved = dl.text, dl.urls, dl.from_cache, dl.retrieved_at
+        source = "OHID Fingertips API, all_data/csv/by_indicator_id"
     out = args.output or data_dir / "fingertips" / f"fingertips_api_{today}.csv"
-    body = dl.text.encode("utf-8")
+    body = text.encode("utf-8")
     try:
         table = read_fingertips_csv(body, name=out.name, data_dir=lookup_dir)
     except InputError as exc:  # every chunk passed; the combined table should too
@@ -161,11 +184,12 @@ def main(args: argparse.Namespace) -> int:
 
     got = sorted(table["indicator_id"].unique(), key=int)
     meta = {
-        "source": "OHID Fingertips API, all_data/csv/by_indicator_id",
+        "source": source,
+        "service": service,
         "licence": LICENCE,
-        "retrieved_at": dl.retrieved_at,
-        "urls": dl.urls,
-        "from_cache": dl.from_cache,
+        "retrieved_at": retrieved,
+        "urls": urls,
+        "from_cache": from_cache,
         "child_area_type_id": args.child_area_type,
         "parent_area_type_id": args.parent_area_type,
         "indicator_ids_requested": ids,
@@ -183,7 +207,7 @@ def main(args: argparse.Namespace) -> int:
 
     print(f"Wrote {out} ({len(table):,} rows) and {side.name}.")
     print(_summary(table))
-    if dl.missing:
+    if dl is not None and dl.missing:
         print(f"No rows for: {', '.join(dl.missing)} (left out; --allow-missing was given).")
     return 0
 

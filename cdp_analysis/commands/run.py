@@ -71,6 +71,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--zip", action="store_true", help="also write <quarter>.zip beside each pack, for email"
     )
+    parser.add_argument(
+        "--summary-json",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="also write a JSON summary of the run for a scheduler: per area built, "
+        "incomplete or not built, why, pack path, verify result, timings (written even "
+        "when the run stops on an error)",
+    )
 
 
 def _shown(path: Path) -> str:
@@ -118,7 +127,52 @@ def main(args: argparse.Namespace) -> int:
         comparators=args.comparators,
     )
     _stop_on_sigterm()
-    result = run(options)
+    if args.summary_json is not None:
+        return _run_with_summary(options, args.summary_json, args.quarter)
+    return _report(run(options), options)
+
+
+def _run_with_summary(options, path: Path, quarter: str) -> int:
+    """:func:`run` and :func:`_report`, then the summary JSON (:mod:`..report.summary`),
+    also when the run stops on an error or is interrupted."""
+    import time
+
+    from ..errors import CdpError
+    from ..report import run
+    from ..report import summary as run_summary
+
+    started, t0 = run_summary.now(), time.perf_counter()
+    result, error, code = None, None, 2
+    try:
+        result = run(options)
+        code = _report(result, options)
+    except CdpError as exc:
+        error = str(exc)
+        raise
+    except KeyboardInterrupt:
+        error, code = "interrupted", 130
+        raise
+    except Exception as exc:  # an internal error: the traceback follows, exit status 1
+        error, code = f"internal error: {type(exc).__name__}: {exc}", 1
+        raise
+    finally:
+        run_summary.write(
+            path,
+            run_summary.build(
+                areas=options.areas,
+                quarter_requested=quarter,
+                started=started,
+                seconds=time.perf_counter() - t0,
+                result=result,
+                error=error,
+                exit_code=code,
+            ),
+        )
+    return code
+
+
+def _report(result, options) -> int:
+    """Print what was written; the exit status (0 all packs complete, 1 any incomplete)."""
     for p in result.packs:
         if not p.ok:
             names = ", ".join(f.name for f in p.failures)

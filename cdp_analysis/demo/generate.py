@@ -158,7 +158,11 @@ def fingertips_completions(
     from ..stats import wilson_ci  # the published method; imported when needed
 
     lookup = areas.lookup(data_dir)
-    la = lookup[lookup["area_type"] == tidy.UTLA].reset_index(drop=True)
+    # the demo covers the 152 authorities of May 2022 (areas created later have no demo data)
+    created = areas.created_codes(data_dir)
+    la = lookup[
+        (lookup["area_type"] == tidy.UTLA) & ~lookup["area_code"].isin(created)
+    ].reset_index(drop=True)
     regions = lookup[lookup["area_type"] == tidy.REGION].set_index("area_code")
     quarters = quarter_range(FIRST_QUARTER, LAST_QUARTER)
     nq = len(quarters)

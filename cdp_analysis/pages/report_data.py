@@ -20,6 +20,7 @@ from ..assessment import Assessment, NationalContext, assess_area, prepare
 from ..errors import CdpError
 from ..paths import default_data_dir
 from ..periods import Quarter
+from ..plan import plans as plans_module
 from ..plan.catalogue import Catalogue, Measure, Plan, load_indicators, load_targets
 from ..tidy import ENGLAND_CODE
 
@@ -38,7 +39,13 @@ class Report:
     plan: Plan | None
     context: NationalContext
     assessment: Assessment
-    comparator_label: str = ""  # e.g. "South East's upper-tier councils"
+    comparator_label: str = ""  # e.g. "other councils in the South East"
+    comparator_kind: str = "region"  # region | similar (a similar-areas lookup) | chosen
+
+    @property
+    def has_plan(self) -> bool:
+        """Whether the area has its own plan (else the pack uses the national frame)."""
+        return self.plan is not None and self.plan.area_code == self.area_code
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -97,6 +104,40 @@ class Report:
         return bool(s["synthetic"].fillna(False).astype(bool).any())
 
 
+#: The optional similar-areas lookup (CIPFA nearest neighbours, ONS area classification...).
+COMPARATORS_LOOKUP = Path("lookups") / "comparators.csv"
+
+
+def comparator_kind(area_code: str, comparators: list[str] | None, data_dir: Path) -> str:
+    """``chosen`` (``--comparators``), ``similar`` (the area is listed in a published
+    similar-areas lookup, ``lookups/comparators.csv``) or ``region`` (the default)."""
+    if comparators:
+        return "chosen"
+    f = Path(data_dir) / COMPARATORS_LOOKUP
+    if f.is_file():
+        listed = pd.read_csv(f, dtype=str, keep_default_na=False)
+        if (listed.get("area_code", pd.Series(dtype=str)) == area_code).any():
+            return "similar"
+    return "region"
+
+
+def comparator_label(
+    area_code: str, region_name: str, comparators: list[str] | None, data_dir: Path
+) -> str:
+    """What the comparators are, in readers' words: "similar areas" only for a published
+    similar-areas lookup, "the comparison areas chosen for this report" for
+    ``--comparators``, else "other councils in the <region>"."""
+    kind = comparator_kind(area_code, comparators, data_dir)
+    if kind == "similar":
+        return "similar areas"
+    if kind == "chosen":
+        return "the comparison areas chosen for this report"
+    if region_name == "London":
+        return "other London boroughs"
+    the = "" if region_name.startswith("Yorkshire") else "the "
+    return f"other councils in {the}{region_name}"
+
+
 def resolve_quarter(quarter: str | Quarter, data_dir: str | Path) -> Quarter:
     """A reporting quarter: a label such as ``2025-26Q4``, a :class:`Quarter`, or ``latest``
     (the latest quarter with quarterly data). A quarter after the latest data is refused:
@@ -121,20 +162,9 @@ def resolve_quarter(quarter: str | Quarter, data_dir: str | Path) -> Quarter:
 
 
 def choose_plan(plans: list[Plan], area_code: str, quarter: Quarter) -> Plan | None:
-    """The plan for the reporting quarter: among the plans written for the area (else all
-    plans, whose targets are then applied to the area), the one whose period holds the
-    quarter's end; else the latest that started by then; else the earliest."""
-    mine = [p for p in plans if p.area_code == area_code] or list(plans)
-    if not mine:
-        return None
-    end = quarter.end
-    covering = [p for p in mine if p.start <= end <= p.end]
-    if covering:
-        return covering[0]
-    started = [p for p in mine if p.start <= end]
-    if started:
-        return max(started, key=lambda p: p.start)
-    return min(mine, key=lambda p: p.start)
+    """The area's own plan for the reporting quarter, or None (the national frame): see
+    :func:`cdp_analysis.plan.plans.choose_plan`. Another area's plan is never applied."""
+    return plans_module.choose_plan(plans, area_code, quarter)
 
 
 @cache
@@ -165,19 +195,14 @@ def load_report(
     q = resolve_quarter(quarter, data_dir)
     digest = indicator_table.digest(data_dir) + str(targets_file.stat().st_mtime_ns)
     catalogue, plans, context = _national(data_dir, targets_file, q, digest)
-    plan = choose_plan(plans, area_code, q)
+    mine = plans_module.plans_for_area(area_code, plans, data_dir, catalogue)
+    plan = choose_plan(mine, area_code, q)
     assessment = assess_area(
         None, catalogue, plan, area_code, q, comparators, data_dir=data_dir, context=context
     )
-    default = areas.comparators(area_code, data_dir)
-    label = (
-        f"{me['parent_name']}'s upper-tier councils"
-        if sorted(assessment.comparator_codes) == sorted(default)
-        and not (data_dir / "lookups" / "comparators.csv").is_file()
-        else "the comparator areas"
-    )
     return Report(
-        comparator_label=label,
+        comparator_label=comparator_label(area_code, me["parent_name"], comparators, data_dir),
+        comparator_kind=comparator_kind(area_code, comparators, data_dir),
         area_code=area_code,
         area_name=me["area_name"],
         region_code=me["parent_code"],

@@ -26,8 +26,10 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from .. import safe_yaml
 from ..errors import InputError, Problem
 from ..paths import default_data_dir
+from ..safe_yaml import brief
 
 INDICATORS_FILE = "indicators.yaml"
 TARGETS_FILE = "targets.yaml"
@@ -64,8 +66,22 @@ MEASURE_REQUIRED = (
     "frequency",
     "definition",
 )
-MEASURE_OPTIONAL = ("category", "age", "fingertips_id")
+MEASURE_OPTIONAL = (
+    "category", "age", "fingertips_id", "also_from", "count_12_months", "denominator_12_months",
+)  # fmt: skip
+#: Keys of one entry of a measure's ``also_from`` list (other sources of the same figures).
+ALSO_FROM_KEYS = ("source", "source_id")
+#: How a single-quarter measure's 12-month figure is made from its quarters' rows:
+#: ``sum`` adds the four quarters (events: each quarter's events are new ones);
+#: ``reported`` takes the last quarter's row, which reports the figure for the 12 months to
+#: its end (people, counted once however many quarters they appear in). A proportion of the
+#: people in treatment has a ``reported`` denominator: four quarterly treatment populations
+#: added together would count most people four times.
+TWELVE_MONTH_RULES = ("sum", "reported")
 PLAN_REQUIRED = ("id", "name", "area_code", "start", "end", "baseline_period", "targets")
+#: A plan may give its own priorities and objectives (its own words); when it does, its
+#: targets' ``objective`` numbers refer to them instead of those of indicators.yaml.
+PLAN_OPTIONAL = ("priorities", "objectives")
 TARGET_COMMON = ("measure", "type", "reason")
 TARGET_OPTIONAL = ("objective", "note", "baseline_value")
 TARGET_TYPE_KEYS = {
@@ -106,6 +122,18 @@ class Measure:
     category: str = ""
     age: str = ""
     fingertips_id: str | None = None
+    #: Other sources of the same figures, as (source, source_id) pairs: e.g. the Fingertips
+    #: export of 92432 beside the ONS workbook. Per period the newest publication wins
+    #: (:mod:`cdp_analysis.indicator_table`).
+    also_from: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def sources(self) -> tuple[tuple[str, str], ...]:
+        """Every (source, source_id) the measure reads: its own first, then ``also_from``."""
+        return ((self.source, self.source_id), *self.also_from)
+
+    count_12_months: str = "sum"
+    denominator_12_months: str = "sum"
 
     @property
     def is_proportion(self) -> bool:
@@ -164,7 +192,10 @@ class Catalogue:
                     "category": m.category,
                     "age": m.age,
                     "fingertips_id": m.fingertips_id or "",
+                    "also_from": ", ".join(f"{s} {i}" for s, i in m.also_from),
                     "frequency": m.frequency,
+                    "count_12_months": m.count_12_months,
+                    "denominator_12_months": m.denominator_12_months,
                     "definition": m.definition,
                 }
             )
@@ -199,6 +230,8 @@ class Plan:
     end: date
     baseline_period: str
     targets: tuple[Target, ...] = field(default_factory=tuple)
+    priorities: dict[int, str] = field(default_factory=dict)
+    objectives: dict[str, str] = field(default_factory=dict)
 
     def target_for(self, measure_id: str) -> Target:
         """The target for one measure; KeyError when the plan has none."""
@@ -246,8 +279,9 @@ class _Seq(list):
     item_lines: list
 
 
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader whose mappings and sequences carry line numbers; duplicate keys kept."""
+class _LineLoader(safe_yaml.SafeLoader):
+    """SafeLoader (libyaml's when available) whose mappings and sequences carry line
+    numbers; duplicate keys kept."""
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Map:
@@ -290,6 +324,14 @@ def _read_yaml(path: Path, kind: str) -> Any:
         raise InputError(
             path, "the file does not exist", kind=kind, fix=f"restore data/{path.name}"
         )
+    size = path.stat().st_size
+    if size > safe_yaml.MAX_BYTES:  # refused before it is read into memory
+        raise InputError(
+            path,
+            f"the file is {size:,} bytes; YAML files are read up to {safe_yaml.MAX_BYTES:,} bytes",
+            kind=kind,
+            fix="check that this is the right file (plan files are a few tens of kB)",
+        )
     raw = path.read_bytes()
     restore = (
         f"restore data/{path.name} from the project (git, or the release it came from): an "
@@ -324,7 +366,14 @@ def _read_yaml(path: Path, kind: str) -> Any:
             fix=restore,
         )
     try:
-        data = yaml.load(text, Loader=_LineLoader)  # a SafeLoader subclass
+        data = safe_yaml.load(text, _LineLoader)  # bounded, then a SafeLoader subclass
+    except safe_yaml.YamlRefused as exc:
+        raise InputError(
+            path,
+            Problem(exc.message, rows=[exc.line] if exc.line else None),
+            kind=kind,
+            fix=exc.fix,
+        ) from None
     except yaml.MarkedYAMLError as exc:
         # the line where the construct began (context) and where the parser gave up (problem)
         marks = [m for m in (exc.context_mark, exc.problem_mark) if m is not None]
@@ -332,15 +381,21 @@ def _read_yaml(path: Path, kind: str) -> Any:
         what = " ".join(str(p) for p in (exc.context, exc.problem) if p)
         raise InputError(
             path,
-            Problem(f"the YAML is malformed: {what}", rows=rows),
+            Problem(f"the YAML is malformed: {_cap(what)}", rows=rows),
             kind=kind,
             fix="correct the YAML syntax at that line (indentation, quotes, colons)",
         ) from None
-    except yaml.YAMLError as exc:
-        raise InputError(path, f"the YAML is malformed: {exc}", kind=kind) from None
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise InputError(path, f"the YAML is malformed: {_cap(str(exc))}", kind=kind) from None
     if data is None:
         raise InputError(path, "the file holds only comments", kind=kind)
     return data
+
+
+def _cap(text: str, limit: int = 300) -> str:
+    """``text`` cut to ``limit`` characters (a message quoting a huge key stays short)."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class _Problems:
@@ -357,7 +412,12 @@ class _Problems:
         expected: str | None = None,
     ) -> None:
         self.items.append(
-            Problem(message, rows=[line] if line else None, column=key, expected=expected)
+            Problem(
+                _cap(message),
+                rows=[line] if line else None,
+                column=None if key is None else _cap(key, 60),
+                expected=expected,
+            )
         )
 
     def __bool__(self) -> bool:
@@ -400,7 +460,7 @@ def _text(m: _Map, key: str, where: str, probs: _Problems, allow_empty: bool = F
     if v is None:
         v = ""
     if isinstance(v, bool) or not isinstance(v, str | int):
-        probs.add(f"{where}: '{key}' must be text, got {v!r}", _line(m, key), key, "text")
+        probs.add(f"{where}: '{key}' must be text, got {brief(v)}", _line(m, key), key, "text")
         return ""
     v = str(v).strip()
     if not v and not allow_empty:
@@ -413,7 +473,9 @@ def _enum(m: _Map, key: str, allowed: tuple[str, ...], where: str, probs: _Probl
         return ""
     v = m[key]
     if v not in allowed:
-        probs.add(f"{where}: '{key}' is {v!r}", _line(m, key), key, f"one of {', '.join(allowed)}")
+        probs.add(
+            f"{where}: '{key}' is {brief(v)}", _line(m, key), key, f"one of {', '.join(allowed)}"
+        )
         return ""
     return v
 
@@ -482,7 +544,10 @@ def _read_priorities(raw: Any, top: _Map, probs: _Problems) -> dict[int, str]:
         line = _line(raw, key)
         if isinstance(key, bool) or not isinstance(key, int) or key < 1:
             probs.add(
-                f"priority number {key!r} is not a whole number", line, "priorities", "1, 2, 3, ..."
+                f"priority number {brief(key)} is not a whole number",
+                line,
+                "priorities",
+                "1, 2, 3, ...",
             )
             continue
         if not isinstance(text, str) or not text.strip():
@@ -512,7 +577,7 @@ def _read_objectives(
         line = _line(raw, key)
         if not isinstance(key, str):
             probs.add(
-                f"objective number {key!r} is not quoted (YAML reads a bare 2.10 as the "
+                f"objective number {brief(key)} is not quoted (YAML reads a bare 2.10 as the "
                 "number 2.1)",
                 line,
                 "objectives",
@@ -597,6 +662,7 @@ def _read_measures(
                     "fingertips_id",
                     'e.g. "92432"',
                 )
+        also_from = _read_also_from(m, where, probs)
         priority = m.get("priority")
         if "priority" in m and (
             not isinstance(priority, int)
@@ -604,7 +670,7 @@ def _read_measures(
             or priority not in priorities
         ):
             probs.add(
-                f"{where}: priority {priority!r} is not in 'priorities'",
+                f"{where}: priority {brief(priority)} is not in 'priorities'",
                 _line(m, "priority"),
                 "priority",
                 f"one of {', '.join(map(str, priorities)) or '1, 2, 3'}",
@@ -623,7 +689,7 @@ def _read_measures(
                 for o in objs:
                     if not isinstance(o, str):
                         probs.add(
-                            f"{where}: objective {o!r} is not quoted",
+                            f"{where}: objective {brief(o)} is not quoted",
                             _line(m, "objectives"),
                             "objectives",
                             'a quoted number such as "2.10"',
@@ -670,6 +736,25 @@ def _read_measures(
                 "frequency",
                 "single_quarter or annual",
             )
+        rules = {}
+        for key in ("count_12_months", "denominator_12_months"):
+            rules[key] = "sum"
+            if key in m:
+                rules[key] = _enum(m, key, TWELVE_MONTH_RULES, where, probs) or "sum"
+                if frequency and frequency != "single_quarter":
+                    probs.add(
+                        f"{where}: '{key}' applies only to single-quarter measures",
+                        _line(m, key),
+                        key,
+                        "frequency single_quarter, or no such key",
+                    )
+        if "denominator_12_months" in m and unit and unit != "percent":
+            probs.add(
+                f"{where}: 'denominator_12_months' applies only to percentages",
+                _line(m, "denominator_12_months"),
+                "denominator_12_months",
+                "unit percent, or no such key",
+            )
         if source and texts["source_id"]:
             key = (source, texts["source_id"], category)
             if key in seen_source:
@@ -701,9 +786,41 @@ def _read_measures(
                 category=category,
                 age=age,
                 fingertips_id=fingertips_id,
+                also_from=also_from,
+                count_12_months=rules["count_12_months"],
+                denominator_12_months=rules["denominator_12_months"],
             )
         )
     return out
+
+
+def _read_also_from(m: _Map, where: str, probs: _Problems) -> tuple[tuple[str, str], ...]:
+    """A measure's ``also_from``: a list of ``{source, source_id}`` mappings."""
+    if "also_from" not in m:
+        return ()
+    raw = m.get("also_from")
+    line = _line(m, "also_from")
+    expected = 'a list such as [{source: fingertips, source_id: "92432"}]'
+    if not isinstance(raw, list) or not raw:
+        probs.add(f"{where}: 'also_from' must be a non-empty list", line, "also_from", expected)
+        return ()
+    out = []
+    for j, entry in enumerate(raw):
+        here = f"{where}: also_from entry {j + 1}"
+        if not isinstance(entry, _Map):
+            probs.add(f"{here} is not a mapping", line, "also_from", expected)
+            continue
+        _check_keys(entry, ALSO_FROM_KEYS, (), here, probs)
+        source = _enum(entry, "source", SOURCES, here, probs)
+        source_id = _text(entry, "source_id", here, probs)
+        if source == "fingertips" and source_id and not source_id.isdigit():
+            probs.add(
+                f"{here}: Fingertips indicator id '{source_id}' is not a number",
+                _line(entry, "source_id"), "source_id", 'e.g. "92432"',
+            )  # fmt: skip
+        if source and source_id:
+            out.append((source, source_id))
+    return tuple(out)
 
 
 def indicators_table(catalogue: Catalogue | str | Path | None = None) -> pd.DataFrame:
@@ -777,7 +894,7 @@ def _read_plan(p: _Map, i: int, catalogue: Catalogue, probs: _Problems) -> Plan 
     n_before = len(probs.items)
     pid = _text(p, "id", f"plan {i + 1}", probs)
     where = f"plan '{pid}'" if pid else f"plan {i + 1}"
-    _check_keys(p, PLAN_REQUIRED, (), where, probs)
+    _check_keys(p, PLAN_REQUIRED, PLAN_OPTIONAL, where, probs)
     if pid and not _PLAN_ID_RE.match(pid):
         probs.add(
             f"{where}: id is not lower-case letters, digits, - and _",
@@ -805,7 +922,7 @@ def _read_plan(p: _Map, i: int, catalogue: Catalogue, probs: _Problems) -> Plan 
             v = p[key]
             if not isinstance(v, date):
                 probs.add(
-                    f"{where}: '{key}' is {v!r}, not a date",
+                    f"{where}: '{key}' is {brief(v)}, not a date",
                     _line(p, key),
                     key,
                     "a date like 2026-03-31 (no quotes)",
@@ -828,15 +945,83 @@ def _read_plan(p: _Map, i: int, catalogue: Catalogue, probs: _Problems) -> Plan 
             "baseline_period",
             'e.g. "2022/23"',
         )
-    targets = _read_targets(p.get("targets"), p, where, catalogue, probs)
+    priorities, objectives = _plan_objectives(p, where, probs)
+    targets = _read_targets(
+        p.get("targets"), p, where, catalogue, probs, objectives or catalogue.objectives
+    )
     if len(probs.items) > n_before:
         return None
-    return Plan(pid, name, area_code, dates["start"], dates["end"], baseline, tuple(targets))
+    return Plan(
+        pid,
+        name,
+        area_code,
+        dates["start"],
+        dates["end"],
+        baseline,
+        tuple(targets),
+        priorities,
+        objectives,
+    )
+
+
+def _plan_objectives(p: _Map, where: str, probs: _Problems) -> tuple[dict, dict]:
+    """A plan's own ``priorities`` ({number: text}) and ``objectives`` ({"n.m": text})."""
+    priorities: dict[int, str] = {}
+    objectives: dict[str, str] = {}
+    raw = p.get("priorities")
+    if "priorities" in p:
+        if not isinstance(raw, dict) or not raw:
+            probs.add(
+                f"{where}: 'priorities' must map numbers to the plan's words",
+                _line(p, "priorities"),
+                "priorities",
+                '1: "Disrupt local drug supply chains"',
+            )
+        else:
+            for k, v in raw.items():
+                if isinstance(k, bool) or not isinstance(k, int) or not isinstance(v, str):
+                    probs.add(
+                        f"{where}: priority {k!r} must be a number with text",
+                        _line(raw, k),
+                        "priorities",
+                        '1: "the priority in the plan\'s words"',
+                    )
+                else:
+                    priorities[k] = " ".join(v.split())
+    raw = p.get("objectives")
+    if "objectives" in p:
+        if not isinstance(raw, dict) or not raw:
+            probs.add(
+                f"{where}: 'objectives' must map quoted numbers to the plan's words",
+                _line(p, "objectives"),
+                "objectives",
+                '"1.1": "Disruption of county lines"',
+            )
+        else:
+            for k, v in raw.items():
+                if not isinstance(k, str) or not _OBJECTIVE_RE.match(k) or not isinstance(v, str):
+                    probs.add(
+                        f'{where}: objective {k!r} must be a quoted number such as "2.10" '
+                        "with the objective's text",
+                        _line(raw, k),
+                        "objectives",
+                        '"1.1": "the objective in the plan\'s words"',
+                    )
+                else:
+                    objectives[k] = " ".join(v.split())
+    return priorities, objectives
 
 
 def _read_targets(
-    raw: Any, plan: _Map, where: str, catalogue: Catalogue, probs: _Problems
+    raw: Any,
+    plan: _Map,
+    where: str,
+    catalogue: Catalogue,
+    probs: _Problems,
+    objectives: dict[str, str] | None = None,
 ) -> list[Target]:
+    if objectives is None:
+        objectives = catalogue.objectives
     if "targets" not in plan:  # reported as a missing key
         return []
     if raw is None or (isinstance(raw, _Seq) and not raw):  # 'targets:' left empty, or []
@@ -923,18 +1108,23 @@ def _read_targets(
             objective = t["objective"]
             if not isinstance(objective, str):
                 probs.add(
-                    f"{tw}: objective {objective!r} is not quoted",
+                    f"{tw}: objective {brief(objective)} is not quoted",
                     _line(t, "objective"),
                     "objective",
                     'a quoted number such as "2.10"',
                 )
                 objective = None
-            elif objective not in catalogue.objectives:
+            elif objective not in objectives:
+                whose = (
+                    "indicators.yaml objectives"
+                    if objectives is catalogue.objectives
+                    else "the plan's objectives"
+                )
                 probs.add(
-                    f"{tw}: objective '{objective}' is not in indicators.yaml objectives",
+                    f"{tw}: objective '{objective}' is not in {whose}",
                     _line(t, "objective"),
                     "objective",
-                    f"one of {', '.join(catalogue.objectives)}",
+                    f"one of {', '.join(objectives)}",
                 )
         numbers: dict[str, float | None] = {}
         for key in ("value", "multiple", "baseline_value"):
@@ -942,7 +1132,9 @@ def _read_targets(
             if v is None:
                 numbers[key] = None
             elif not _number(v):
-                probs.add(f"{tw}: '{key}' is {v!r}, not a number", _line(t, key), key, "a number")
+                probs.add(
+                    f"{tw}: '{key}' is {brief(v)}, not a number", _line(t, key), key, "a number"
+                )
                 numbers[key] = None
             else:
                 numbers[key] = float(v)
@@ -1034,10 +1226,10 @@ def _read_targets(
 def _top_keys(path: str | Path) -> set[str]:
     try:
         p = Path(path)
-        if not p.is_file() or p.stat().st_size > 5_000_000:
+        if not p.is_file() or p.stat().st_size > safe_yaml.MAX_BYTES:
             return set()
-        data = yaml.safe_load(p.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        data = safe_yaml.load(p.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, safe_yaml.YamlRefused, RecursionError):
         return set()
     return {str(k) for k in data} if isinstance(data, dict) else set()
 

@@ -5,11 +5,21 @@ Starting a kernel (about 0.7 s) and importing pandas, seaborn and statsmodels in
 imports the heavy libraries in it once (:mod:`.kernel_state`), and before every notebook
 empties it (``%reset -f`` and :func:`.kernel_state.reset`). A kernel that dies, hangs past a
 cell timeout, or has run :data:`MAX_NOTEBOOKS_PER_KERNEL` notebooks is replaced.
+
+The kernel's connection file holds the key that signs every message to the kernel (whoever
+has it can run code in it). It is written to a private temporary folder of this process
+(``cdp-analysis-kernels-<pid>-*``, readable by the user only) instead of Jupyter's shared
+runtime folder, and the folder is removed when the kernel shuts down. Folders left by a
+process that was killed outright (``kill -9``) are removed by the next run
+(:func:`remove_stale_dirs`).
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 KERNEL_NAME = "python3"
@@ -30,6 +40,29 @@ _RESET = (
 )
 
 
+#: Name prefix of the private folders holding kernel connection files.
+PRIVATE_PREFIX = "cdp-analysis-kernels-"
+
+
+def remove_stale_dirs(tmp: str | Path | None = None) -> list[Path]:
+    """Delete the connection-file folders of processes that are no longer running (left by
+    killed runs); returns the folders removed."""
+    from .publish import pid_alive
+
+    removed = []
+    base = Path(tmp or tempfile.gettempdir())
+    for p in base.glob(f"{PRIVATE_PREFIX}*"):
+        pid = p.name[len(PRIVATE_PREFIX) :].split("-", 1)[0]
+        try:
+            mine = p.is_dir() and not p.is_symlink() and p.stat().st_uid == os.getuid()
+        except (OSError, AttributeError):  # AttributeError: os.getuid on Windows
+            mine = p.is_dir()
+        if mine and pid.isdigit() and not pid_alive(int(pid)):
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(p)
+    return removed
+
+
 class KernelProblem(RuntimeError):
     """The kernel could not be started, prepared or reset."""
 
@@ -48,11 +81,21 @@ class WarmKernel:
         self.kc = None
         self.notebooks_run = 0
         self._pending: str | None = None
+        self.private_dir: Path | None = None
+
+    def remove_private_dir(self) -> None:
+        """Delete the folder holding the connection file (safe to call twice)."""
+        if self.private_dir is not None:
+            shutil.rmtree(self.private_dir, ignore_errors=True)
+            self.private_dir = None
 
     async def start(self) -> None:
         from jupyter_client import AsyncKernelManager
 
+        if self.private_dir is None:  # mode 0700: only this user can read the key
+            self.private_dir = Path(tempfile.mkdtemp(prefix=f"{PRIVATE_PREFIX}{os.getpid()}-"))
         self.km = AsyncKernelManager(kernel_name=self.kernel_name)
+        self.km.connection_file = str(self.private_dir / f"kernel-{os.urandom(8).hex()}.json")
         # The kernel's own stdout/stderr (not cell output, which comes over IOPub) would
         # otherwise interleave with the runner's progress on the terminal.
         await self.km.start_kernel(
@@ -119,4 +162,5 @@ class WarmKernel:
                 if await self.km.is_alive():
                     await self.km.shutdown_kernel(now=True)
             finally:
+                self.km.cleanup_connection_file()
                 self.km = None

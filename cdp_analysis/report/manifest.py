@@ -1,18 +1,25 @@
-"""``manifest.json``: how a pack was produced, and checking its inputs later.
+"""``manifest.json``: how a pack was produced, and checking the pack and its inputs later.
 
 The manifest records the parameters, the package version and git commit, the SHA-256 of
 every input file (every file under the data folder except hidden ones, ``__pycache__`` and
-the top-level ``cache/`` and ``templates/`` folders; the targets file; each report
-notebook's source), and each notebook's status and timings. It is written last, so a pack
-folder with a manifest is complete. :func:`verify` re-hashes the inputs and lists every file
-that changed, disappeared or appeared since.
+the top-level ``cache/`` and ``templates/`` folders, listed by the one symbolic-link rule of
+:mod:`cdp_analysis.data_files`; the targets file; each report notebook's source), the
+SHA-256 of every file of the pack itself (pages, images, CSVs, executed notebooks), and
+each notebook's status and timings. ``manifest.sha256`` beside it holds the manifest's own
+SHA-256. Both are written last, so a pack folder with a manifest is complete.
+
+:func:`verify` checks the whole chain: the manifest against ``manifest.sha256``, each pack
+file against the manifest, each input against the manifest; it lists every file that
+changed, disappeared or appeared since the build. This is integrity, not authenticity:
+someone who can rewrite the pack can rewrite the manifest and its checksum too. To prove
+who made a pack, sign ``manifest.sha256`` (GPG, or sigstore's ``cosign sign-blob``) and
+check the signature before running verify (see docs/user-guide.md).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
 import subprocess
 import sys
@@ -20,12 +27,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .. import __version__
+from .. import __version__, data_files
 from ..errors import ReportError
 from ..paths import DATA_NOT_INPUTS, PROJECT_ROOT
 
 MANIFEST = "manifest.json"
-FORMAT = 1
+#: ``sha256sum``-format file holding the manifest's own SHA-256 (``sha256sum -c`` reads it).
+MANIFEST_SUM = "manifest.sha256"
+FORMAT = 2
+#: Files of a pack folder that are not its content (not hashed as outputs).
+NOT_OUTPUTS = frozenset({MANIFEST, MANIFEST_SUM, ".cdp-analysis-pack"})
 
 
 def sha256(path: Path) -> str:
@@ -38,13 +49,8 @@ NOT_INPUTS = DATA_NOT_INPUTS
 
 
 def _data_files(data_dir: Path) -> list[Path]:
-    files = []
-    for root, dirs, names in os.walk(data_dir, followlinks=True):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
-        if Path(root) == Path(data_dir):
-            dirs[:] = [d for d in dirs if d not in NOT_INPUTS]
-        files += [Path(root) / n for n in sorted(names) if not n.startswith(".")]
-    return files
+    """The data folder's input files, by the one rule of :mod:`cdp_analysis.data_files`."""
+    return data_files.inputs(data_dir)
 
 
 def hash_inputs(data_dir: Path, targets_file: Path, notebooks: list[Path]) -> dict:
@@ -63,6 +69,17 @@ def hash_inputs(data_dir: Path, targets_file: Path, notebooks: list[Path]) -> di
         ),
         "targets_file": {"path": str(Path(targets_file).resolve()), "sha256": sha256(targets_file)},
         "notebooks": {p.name: {"path": str(p.resolve()), "sha256": sha256(p)} for p in notebooks},
+    }
+
+
+def hash_outputs(folder: Path) -> dict:
+    """SHA-256 and size of every file of a pack folder (pages, images, CSVs, executed
+    notebooks) except the manifest itself, by path relative to the folder (POSIX style)."""
+    folder = Path(folder)
+    return {
+        p.relative_to(folder).as_posix(): {"sha256": sha256(p), "bytes": p.stat().st_size}
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.relative_to(folder).as_posix() not in NOT_OUTPUTS
     }
 
 
@@ -94,6 +111,7 @@ def build(
     notebooks: list[dict],
     status: str,
     seconds: float,
+    outputs: dict | None = None,
 ) -> dict:
     """The manifest as a dict (see :func:`write`)."""
     return {
@@ -111,13 +129,19 @@ def build(
         "parameters": parameters,
         "inputs": inputs,
         "notebooks": notebooks,
+        "outputs": outputs or {},
         "seconds": round(seconds, 3),
     }
 
 
 def write(folder: Path, manifest: dict) -> Path:
+    """Write ``manifest.json`` and, beside it, ``manifest.sha256`` (its SHA-256 in the
+    format of ``sha256sum``, so ``sha256sum -c manifest.sha256`` checks it too)."""
     path = Path(folder) / MANIFEST
     path.write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    (Path(folder) / MANIFEST_SUM).write_text(
+        f"{sha256(path)}  {MANIFEST}\n", encoding="utf-8", newline="\n"
+    )
     return path
 
 
@@ -134,6 +158,11 @@ def read(pack: Path) -> dict:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ReportError(f"{path}: the manifest cannot be read ({exc}).") from exc
+    if isinstance(manifest, dict) and manifest.get("format") == 1:
+        raise ReportError(
+            f"{path}: this pack was made by an older cdp-analysis whose manifest does not "
+            "record the pack's own files; re-run the report to make a pack verify can check."
+        )
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise ReportError(f"{path}: not a cdp-analysis manifest (format {FORMAT}).")
     return manifest
@@ -141,41 +170,77 @@ def read(pack: Path) -> dict:
 
 @dataclass
 class Check:
-    """What :func:`verify` found: files whose contents differ, are gone or are new."""
+    """What :func:`verify` found, each as ``(path, what)``: files of the pack (``what`` is
+    "pack") and inputs whose contents differ, that are gone, or that are new."""
 
     checked: int = 0
-    changed: list[str] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
-    added: list[str] = field(default_factory=list)
+    changed: list[tuple[str, str]] = field(default_factory=list)
+    missing: list[tuple[str, str]] = field(default_factory=list)
+    added: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not (self.changed or self.missing or self.added)
 
+    @property
+    def pack_changed(self) -> bool:
+        """Whether the pack's own files (pages, images, CSVs, the manifest) were changed."""
+        return any(w == "pack" for _, w in self.changed + self.missing + self.added)
+
 
 def verify(pack: Path, data_dir: Path | None = None) -> Check:
-    """Re-hash a pack's inputs. ``data_dir`` replaces the recorded data folder (a pack
-    checked on another machine); the targets file and notebooks are checked where recorded
-    unless they lie inside the recorded data folder."""
-    inputs = read(pack)["inputs"]
+    """Check a pack: the manifest against ``manifest.sha256``, every file of the pack
+    against the SHA-256 recorded in the manifest (and no file added), then every input.
+    ``data_dir`` replaces the recorded data folder (a pack checked on another machine);
+    the targets file and notebooks are checked where recorded unless they lie inside the
+    recorded data folder. A symbolic link in the data folder that breaks the rule of
+    :mod:`cdp_analysis.data_files` raises its one-line error."""
+    pack = Path(pack)
+    folder = pack if pack.is_dir() else pack.parent
+    man = read(pack)
+    check = Check()
+    man_path = folder / MANIFEST
+    check.checked += 1
+    try:
+        recorded_sum = (folder / MANIFEST_SUM).read_text(encoding="utf-8").split()[0]
+    except (OSError, IndexError):
+        check.missing.append((str(folder / MANIFEST_SUM), "pack"))
+    else:
+        if recorded_sum != sha256(man_path):
+            check.changed.append((str(man_path), "pack"))
+    outputs = man.get("outputs") or {}
+    for rel, info in outputs.items():
+        check.checked += 1
+        path = folder / rel
+        if not path.is_file():
+            check.missing.append((str(path), "pack"))
+        elif sha256(path) != info.get("sha256"):
+            check.changed.append((str(path), "pack"))
+    now = hash_outputs_names(folder)
+    check.added += [(str(folder / rel), "pack") for rel in sorted(now - set(outputs))]
+
+    inputs = man["inputs"]
     recorded = Path(inputs["data_dir"])
     base = Path(data_dir) if data_dir is not None else recorded
-    check = Check()
+    present = None
+    if base.is_dir():
+        present = {p.relative_to(base).as_posix() for p in _data_files(base)}  # may raise
 
     def compare(label: str, path: Path, digest: str) -> None:
         check.checked += 1
         if not path.is_file():
-            check.missing.append(label)
+            check.missing.append((label, "input"))
         elif sha256(path) != digest:
-            check.changed.append(label)
+            check.changed.append((label, "input"))
 
     for rel, info in inputs["files"].items():
         compare(f"{base / rel}", base / rel, info["sha256"])
-    if base.is_dir():
-        now = {p.relative_to(base).as_posix() for p in _data_files(base)}
-        check.added += [str(base / rel) for rel in sorted(now - set(inputs["files"]))]
+    if present is not None:
+        check.added += [
+            (str(base / rel), "input") for rel in sorted(present - set(inputs["files"]))
+        ]
     else:
-        check.missing.append(f"{base} (the data folder)")
+        check.missing.append((f"{base} (the data folder)", "input"))
     for label, info in [("targets file", inputs["targets_file"])] + [
         (f"notebook {name}", info) for name, info in inputs.get("notebooks", {}).items()
     ]:
@@ -186,3 +251,13 @@ def verify(pack: Path, data_dir: Path | None = None) -> Check:
             pass
         compare(f"{path} ({label})", path, info["sha256"])
     return check
+
+
+def hash_outputs_names(folder: Path) -> set[str]:
+    """The paths :func:`hash_outputs` would record for ``folder`` (without hashing them)."""
+    folder = Path(folder)
+    return {
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if p.is_file() and p.relative_to(folder).as_posix() not in NOT_OUTPUTS
+    }

@@ -20,6 +20,12 @@ If the process is killed anywhere, no pack is ever half-overwritten: the next ru
 published; failing that, ``<quarter>.previous`` is put back) and deletes incomplete
 build and discard folders of dead processes.
 
+Only folders cdp-analysis made are renamed away or deleted: each build folder gets a
+marker file (:data:`MARKER`) when it is created, which the pack and its ``.previous``
+copy keep. A ``<quarter>`` or ``<quarter>.previous`` folder without the marker (or, for
+packs made before it, a cdp-analysis manifest) stops the run with a message, and nothing
+is changed.
+
 A failed run (a notebook that could not be run) still publishes its pack, marked failed on
 the index page and in the manifest, because the sections that worked are useful and the
 failure must be visible where readers look; the last good pack stays in
@@ -40,6 +46,11 @@ from pathlib import Path
 from ..errors import ReportError
 from .manifest import MANIFEST
 
+#: A file the tool puts in every folder it makes (build folders, and so packs and their
+#: ``.previous`` copies): folders without it (or a cdp-analysis manifest) are never deleted
+#: or overwritten.
+MARKER = ".cdp-analysis-pack"
+MARKER_TEXT = "This folder was made by cdp-analysis, which may replace or delete it.\n"
 BUILDING = "building"
 DISCARD = "discard"
 PREVIOUS_SUFFIX = ".previous"
@@ -54,6 +65,50 @@ def previous_of(dest: Path) -> Path:
 def build_dir(dest: Path, pid: int | None = None) -> Path:
     """Where this process builds the pack that will be published at ``dest``."""
     return dest.with_name(f".{dest.name}.{BUILDING}-{os.getpid() if pid is None else pid}")
+
+
+def make_build_dir(dest: Path) -> Path:
+    """Create this process's build folder for ``dest``, with the marker file in it."""
+    build = build_dir(dest)
+    if build.exists() and not is_ours(build):
+        raise ReportError(
+            f"{build} exists and was not made by cdp-analysis. Move it away and run again; "
+            "nothing was deleted."
+        )
+    build.mkdir(parents=True, exist_ok=True)
+    (build / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+    return build
+
+
+def is_ours(folder: Path) -> bool:
+    """Whether cdp-analysis made ``folder``: it holds the marker file, or (packs made before
+    the marker existed) a manifest written by cdp-analysis."""
+    folder = Path(folder)
+    if folder.is_symlink() or not folder.is_dir():
+        return False
+    if (folder / MARKER).is_file():
+        return True
+    try:
+        man = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        return man.get("producer", {}).get("package") == "cdp-analysis"
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _not_ours(folder: Path) -> ReportError:
+    return ReportError(
+        f"{folder} was not made by cdp-analysis (it has no {MARKER} file or cdp-analysis "
+        "manifest), so it is not replaced or deleted. Move it away or choose another --out "
+        "folder; nothing was changed."
+    )
+
+
+def remove_ours(folder: Path) -> bool:
+    """Delete ``folder`` if cdp-analysis made it; False (and nothing deleted) otherwise."""
+    if not is_ours(folder):
+        return False
+    shutil.rmtree(folder, ignore_errors=True)
+    return True
 
 
 def _discard_dir(dest: Path) -> Path:
@@ -115,22 +170,26 @@ def publish(build: Path, dest: Path) -> None:
     build, dest = Path(build), Path(dest)
     if not (build / MANIFEST).is_file():
         raise ReportError(f"{build}: the pack is incomplete (no manifest); not published.")
+    if not is_ours(build):
+        raise _not_ours(build)
     previous, discard = previous_of(dest), _discard_dir(dest)
-    if dest.exists():
+    if dest.exists() or dest.is_symlink():
         status = pack_status(dest)
-        if status is None:
+        if status is None or not is_ours(dest):
             raise ReportError(
                 f"{dest} exists but is not a cdp-analysis pack (no manifest.json). Move it "
                 "away or choose another --out folder; nothing was overwritten."
             )
         if status == "ok":
-            if previous.exists():
+            if previous.exists() or previous.is_symlink():
+                if not is_ours(previous):
+                    raise _not_ours(previous)  # checked before anything is renamed
                 _rename(previous, discard)
             _rename(dest, previous)
         else:
             _rename(dest, discard)
     _rename(build, dest)
-    shutil.rmtree(discard, ignore_errors=True)
+    remove_ours(discard)
 
 
 def check_not_busy(dest: Path) -> None:
@@ -162,16 +221,18 @@ def recover(dest: Path) -> list[str]:
         newest = max(complete, key=lambda p: (p / MANIFEST).stat().st_mtime)
         publish(newest, dest)
         done.append(f"published the complete pack an interrupted run left in {newest.name}")
-    elif not dest.exists() and previous_of(dest).exists():
+    elif not dest.exists() and is_ours(previous_of(dest)):
         _rename(previous_of(dest), dest)
         done.append(f"restored {dest.name} from {previous_of(dest).name}")
     for p, _ in dead:
         if p.exists():
-            shutil.rmtree(p, ignore_errors=True)
-            done.append(f"deleted the incomplete build folder {p.name}")
+            if remove_ours(p):
+                done.append(f"deleted the incomplete build folder {p.name}")
+            else:
+                done.append(f"left {p.name} alone: cdp-analysis did not make it")
     for p, pid in _leftovers(dest, DISCARD):
         if pid == os.getpid() or not pid_alive(pid):
-            shutil.rmtree(p, ignore_errors=True)
+            remove_ours(p)
     return done
 
 
@@ -188,7 +249,7 @@ def zip_pack(dest: Path) -> Path:
     files = sorted(
         p
         for p in dest.rglob("*")
-        if p.is_file() and p.relative_to(dest).parts[0] not in ZIP_EXCLUDE
+        if p.is_file() and p.relative_to(dest).parts[0] not in ZIP_EXCLUDE and p.name != MARKER
     )
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for p in files:

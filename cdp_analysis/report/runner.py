@@ -106,10 +106,21 @@ def _read_notebook(path: Path) -> dict:
     return nb
 
 
+#: Notebook metadata marking a notebook that is not a pack page (e.g. explore.ipynb):
+#: ``"metadata": {"cdp_analysis": {"report": false}}``.
+NOT_A_PAGE = ("cdp_analysis", "report")
+
+
+def is_report_notebook(nb: dict) -> bool:
+    """False for a notebook whose metadata says it is not a pack page (:data:`NOT_A_PAGE`)."""
+    section, key = NOT_A_PAGE
+    return nb.get("metadata", {}).get(section, {}).get(key, True) is not False
+
+
 def find_notebooks(folder: Path) -> list[tuple[Path, str]]:
     """The report notebooks in ``folder``, sorted by name, with their page titles; raises
     :class:`ReportError` or :class:`InputError` for anything that would stop them running
-    as a pack."""
+    as a pack. Notebooks marked as not pack pages (:data:`NOT_A_PAGE`) are left out."""
     from .notebook_html import notebook_title
 
     folder = Path(folder)
@@ -126,6 +137,8 @@ def find_notebooks(folder: Path) -> list[tuple[Path, str]]:
                 "'_', '-' or '.' only and not be 'index'. Rename the notebook."
             )
         nb = _read_notebook(p)
+        if not is_report_notebook(nb):
+            continue
         meta = nb.get("metadata", {})
         lang = meta.get("kernelspec", {}).get("language") or meta.get("language_info", {}).get(
             "name", "python"
@@ -142,6 +155,8 @@ def find_notebooks(folder: Path) -> list[tuple[Path, str]]:
                 "area, quarter and paths after it); keep tags when stripping outputs",
             )
         out.append((p, notebook_title(nb, p.stem)))
+    if not out:
+        raise ReportError(f"{folder}: no report notebooks to run, only ones marked not a page.")
     return out
 
 
@@ -205,16 +220,23 @@ def preflight(data_dir: Path, targets: Path) -> None:
     source file (by building the indicator table, which validates each file and is cached
     by content hash, so the workers then load it from the cache). Raises the first
     :class:`~cdp_analysis.errors.InputError` found, naming the file and the fix."""
-    from .. import indicator_table
+    from .. import data_files, indicator_table
     from ..plan.catalogue import load_indicators, load_targets
-    from ..validation import DATA_SUFFIXES, detect, iter_files, validate_file
+    from ..validation import DATA_SUFFIXES, detect, validate_file
 
-    for f in iter_files([data_dir]):
-        rel = f.relative_to(data_dir).parts
-        if rel[0] in indicator_table.NOT_INPUTS or f.suffix.lower() not in DATA_SUFFIXES:
+    for f in data_files.inputs(data_dir):  # a bad symbolic link stops the run here
+        if f.suffix.lower() not in DATA_SUFFIXES:
             continue
-        if detect(f) is None:  # nothing in the data folder is silently left out
+        rel = f.relative_to(data_dir).parts
+        kind = detect(f)
+        if kind is None:  # nothing in the data folder is silently left out
             raise CdpError(validate_file(f, data_dir).message)
+        if kind.name not in indicator_table.SOURCES and rel[0] != "lookups":
+            # a file taken for a kind the build does not read (e.g. a damaged export
+            # guessed to be a lookup) is refused, not skipped
+            result = validate_file(f, data_dir)
+            if not result.ok:
+                raise CdpError(result.message)
     catalogue = load_indicators(data_dir / "indicators.yaml")
     load_targets(targets, catalogue)
     for lookup in sorted((data_dir / "lookups").glob("*.csv")):
@@ -238,6 +260,10 @@ def run(options: RunOptions, stream=None) -> RunResult:
     notebooks_dir = Path(options.notebooks_dir).resolve()
     out_dir = Path(options.out_dir).resolve()
     notebooks = find_notebooks(notebooks_dir)
+    check_output_folder(out_dir, len(options.areas))  # before any kernel or notebook
+    from .kernel import remove_stale_dirs
+
+    remove_stale_dirs()  # connection files (kernel keys) left by killed runs
     pages = tuple(PageRef(p.stem, title) for p, title in notebooks)
     n_tasks = len(options.areas) * len(notebooks)
     # Workers start now: their kernels boot while this process plans the run.
@@ -266,6 +292,7 @@ def run(options: RunOptions, stream=None) -> RunResult:
             for line in publish.recover(a.dest):
                 progress.warn(f"{a.code}/{quarter.label}: {line}")
             publish.check_not_busy(a.dest)
+            publish.make_build_dir(a.dest)
 
         inputs = manifest.hash_inputs(data_dir, targets, [p for p, _ in notebooks])
         git = manifest.git_info()
@@ -316,13 +343,73 @@ def run(options: RunOptions, stream=None) -> RunResult:
                 progress.area(packs[-1])
 
         pool.run(tasks, on_start, on_result)
-    except BaseException:
+    except BaseException as exc:
         pool.stop(now=True)
         for a in areas.values():
-            shutil.rmtree(a.build, ignore_errors=True)
+            publish.remove_ours(a.build)
+        if isinstance(exc, OSError):  # e.g. the disk filled up while the pack was written
+            raise ReportError(_write_failure(exc, out_dir)) from exc
         raise
     pool.stop()
     return RunResult(quarter, packs, all_results, time.perf_counter() - t_start)
+
+
+#: Free space needed to start a run, per area (a pack of the bundled notebooks is about
+#: 2 MB; the margin covers bigger notebooks and the executed copies).
+FREE_BYTES_PER_AREA = 50_000_000
+
+
+def _write_failure(exc: OSError, out_dir: Path) -> str:
+    import errno
+
+    where = exc.filename or out_dir
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+        return (
+            f"{where}: the disk is full ({exc.strerror}). Free some space on the disk "
+            f"holding {out_dir}, or choose another --out folder, and run again; the previous "
+            "pack is unchanged."
+        )
+    return (
+        f"{where}: could not be written ({exc.strerror or exc}). Check that you may write "
+        f"to {out_dir}, or choose another --out folder; the previous pack is unchanged."
+    )
+
+
+def check_output_folder(out_dir: Path, n_areas: int = 1) -> None:
+    """Refuse, in one line naming the folder and what to do, an output folder that cannot
+    be created or written or whose disk has too little free space; called before any
+    notebook runs."""
+    out_dir = Path(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ReportError(
+            f"{out_dir}: the output folder cannot be created ({exc.strerror or exc}). Choose "
+            "an --out folder you can write to; nothing was run."
+        ) from None
+    if not out_dir.is_dir():
+        raise ReportError(
+            f"{out_dir}: the output folder is a file, not a folder. Choose another --out "
+            "folder; nothing was run."
+        )
+    probe = out_dir / f".cdp-write-test-{os.getpid()}"
+    try:
+        probe.write_bytes(b"cdp-analysis checks it can write here\n")
+    except OSError as exc:
+        raise ReportError(
+            f"{out_dir}: the output folder cannot be written ({exc.strerror or exc}). Choose "
+            "an --out folder you can write to, or ask for write access; nothing was run."
+        ) from None
+    finally:
+        probe.unlink(missing_ok=True)
+    need = FREE_BYTES_PER_AREA * max(1, n_areas)
+    free = shutil.disk_usage(out_dir).free
+    if free < need:
+        raise ReportError(
+            f"{out_dir}: only {free / 1e6:.0f} MB free on its disk; a run of {n_areas} "
+            f"area{'s' if n_areas != 1 else ''} needs about {need / 1e6:.0f} MB. Free some "
+            "space or choose another --out folder; nothing was run."
+        )
 
 
 class _Pool:
@@ -445,7 +532,8 @@ def _finish_area(
     notebooks_dir: Path,
 ) -> PackResult:
     """Index, manifest, publish (and zip) one area's pack once all its notebooks are done."""
-    a.build.mkdir(parents=True, exist_ok=True)
+    if not a.build.is_dir():
+        publish.make_build_dir(a.dest)
     titles = {p.name: p.title for p in a.pack.pages}
     for r in results:  # a worker that died wrote no page: write the notice here
         page_path = a.build / f"{r['name']}.html"
@@ -504,6 +592,7 @@ def _finish_area(
         notebooks=entries,
         status=status,
         seconds=seconds,
+        outputs=manifest.hash_outputs(a.build),
     )
     manifest.write(a.build, man)  # last: a build folder with a manifest is complete
     publish.publish(a.build, a.dest)

@@ -56,6 +56,8 @@ def _on_sigterm(signum, frame) -> None:
             kernel.km.provisioner.process.kill()
         with contextlib.suppress(Exception):
             kernel.km.cleanup_connection_file()
+    if kernel is not None:
+        kernel.remove_private_dir()
     os._exit(128 + signum)
 
 
@@ -86,6 +88,7 @@ async def _serve(wid: int, tasks, results, cwd: Path) -> None:
     except Exception as exc:  # reported to the runner, which stops the run
         results.put(("fatal", wid, f"{type(exc).__name__}: {exc}"))
         await kernel.shutdown()
+        kernel.remove_private_dir()
         return
     results.put(("ready", wid))
     loop = asyncio.get_running_loop()
@@ -97,12 +100,20 @@ async def _serve(wid: int, tasks, results, cwd: Path) -> None:
             results.put(("start", wid, task["id"]))
             try:
                 result = await run_task(kernel, renderer, task)
+            except OSError as exc:  # e.g. a full disk: plain words, no traceback
+                result = _internal_failure(task, exc)
+                result.pop("internal", None)
+                result["message"] = (
+                    f"The page could not be written: {exc.filename or task['build_dir']}: "
+                    f"{exc.strerror or exc}."
+                )
             except Exception as exc:  # a bug or unreadable notebook: report it
                 result = _internal_failure(task, exc)
             result["worker"] = wid
             results.put(("done", wid, result))
     finally:
         await kernel.shutdown()
+        kernel.remove_private_dir()
 
 
 def _write(path: Path, text: str) -> None:

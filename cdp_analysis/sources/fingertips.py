@@ -74,6 +74,7 @@ from .. import areas, tidy
 from ..errors import InputError, Problem
 from ..periods import parse_period
 from ..text_files import decode_utf8
+from . import schemas
 
 KIND = "Fingertips CSV export"
 COMPILED_KIND = "compiled Fingertips extract"
@@ -179,7 +180,31 @@ def read_fingertips_csv(
     df["source"] = np.where(synthetic, f"{tidy.SYNTHETIC} ({label})", f"Fingertips (OHID) {label}")
 
     names = {tidy_col: src for src, tidy_col in COLUMNS.items()} | {"period_range": RANGE_COLUMN}
-    return _validate(df, file, KIND, names, data_dir=data_dir, today=today)
+    out = _validate(df, file, KIND, names, data_dir=data_dir, today=today)
+    return _with_edition(out, label)
+
+
+_DOWNLOAD_RE = re.compile(r"(\d{4}-\d{2}-\d{2})")
+
+
+def _with_edition(df: pd.DataFrame, label: str) -> pd.DataFrame:
+    """Real rows' ``source`` naming the indicator, the edition (the latest period the file
+    gives for it: Fingertips files carry no publication date) and, for a dated download
+    (``fingertips_api_<YYYY-MM-DD>.csv``), the download date: e.g. ``Fingertips (OHID)
+    92432, data to 2022 - 24 (fingertips_api_2026-12-07.csv, downloaded 2026-12-07)``."""
+    if df.empty:
+        return df
+    real = ~tidy.is_synthetic(df["source"])
+    if not real.any():
+        return df
+    latest = df.loc[real].sort_values("period_end").groupby("indicator_id")["period_label"].last()
+    m = _DOWNLOAD_RE.search(label)
+    where = f"{label}, downloaded {m[1]}" if m and label.startswith("fingertips_api_") else label
+    df.loc[real, "source"] = (
+        "Fingertips (OHID) " + df.loc[real, "indicator_id"] + ", data to "
+        + df.loc[real, "indicator_id"].map(latest) + f" ({where})"
+    )  # fmt: skip
+    return df
 
 
 def looks_like_fingertips_csv(path: str | Path) -> bool:
@@ -474,6 +499,76 @@ def _periods(df: pd.DataFrame) -> pd.DataFrame:
     return merged
 
 
+def _rules(names: Mapping[str, str], today: date, known: pd.Series | None) -> list[schemas.Rule]:
+    """The row checks of a Fingertips export or compiled extract, in the order they are
+    reported (see the module docstring). ``known``: area code -> area type of the lookup, or
+    None when areas are not checked."""
+    rule, num = schemas.Rule, schemas.numbers
+    rules = [
+        rule("empty value", lambda s: s != "", col, expected="a value on every row")
+        for col in _NOT_EMPTY
+    ]
+    rules.append(
+        rule("Indicator ID is not a whole number",
+             lambda s: (s == "") | s.str.fullmatch(r"\d+").fillna(False), "indicator_id",
+             expected="a Fingertips indicator number")
+    )  # fmt: skip
+    rules += [
+        rule("not a number", schemas.is_number_or_empty, col, expected="a number or an empty cell")
+        for col in _NUMERIC
+    ]
+    rules += [
+        rule("negative number", lambda s: ~(num(s) < 0), col, expected="0 or more")
+        for col in ("count", "denominator")
+    ]
+    if "count" in names and "denominator" in names:
+        rules.append(
+            rule("Count is larger than Denominator",
+                 lambda d: ~(num(d["count"]) > num(d["denominator"])), name="count",
+                 expected="Count <= Denominator")
+        )  # fmt: skip
+    for lo, hi, level in (("lower_95", "upper_95", "95%"), ("lower_99_8", "upper_99_8", "99.8%")):
+        if lo in names and hi in names:
+            rules.append(
+                rule(f"Value is outside its {level} confidence limits",
+                     lambda d, lo=lo, hi=hi: ~((num(d[lo]) > num(d["value"]))
+                                               | (num(d["value"]) > num(d[hi]))),
+                     name="value", expected=f"{names[lo]} <= Value <= {names[hi]}")
+            )  # fmt: skip
+    rules += [
+        rule("time period not recognised", lambda d: ~d["_period_bad"], name="period_label",
+             expected="e.g. 2017, 2022 - 24, 2024/25 or 2024/25 Q3"),
+        rule("time period range does not match the time period", lambda d: ~d["_period_mismatch"],
+             name="period_range",
+             expected="a range equal to the period's length, e.g. 1y for 2017, 3y for 2022 - 24, "
+             "12m for a rolling 2024/25 Q3"),
+        rule(f"period ends after today ({today})",
+             lambda d: ~(d["period_end"] > pd.Timestamp(today)), name="period_label",
+             expected="a period that has ended"),
+        rule("duplicate rows: same indicator, area, sex, age, category and time period",
+             lambda d: ~(d.duplicated(tidy.KEY, keep=False) & ~d["_period_bad"])),
+    ]  # fmt: skip
+    if known is not None:
+        checked = lambda d: d["area_type"].isin(_CHECKED_TYPES) & (d["area_code"] != "")  # noqa: E731
+        rules += [
+            rule("area code not in the area lookup",
+                 lambda d: ~(checked(d) & d["area_code"].map(known).isna()), name="area_code",
+                 expected="an English area code listed in data/lookups/areas.csv",
+                 detail=_unknown_codes),
+            rule("area type does not match the area lookup",
+                 lambda d: ~(checked(d) & d["area_code"].map(known).notna()
+                             & (d["area_code"].map(known) != d["area_type"])),
+                 name="area_type", expected="the type the area lookup gives the code"),
+        ]  # fmt: skip
+    return rules
+
+
+def _unknown_codes(failed: pd.DataFrame) -> str:
+    codes = sorted(failed["area_code"].unique())
+    shown = ", ".join(codes[:10]) + (f" and {len(codes) - 10} more" if len(codes) > 10 else "")
+    return f"area code not in the area lookup: {shown}"
+
+
 def _validate(
     df: pd.DataFrame,
     file: Path | None,
@@ -485,84 +580,25 @@ def _validate(
     extra: list[Problem] | None = None,
     check_areas: bool = True,
 ) -> pd.DataFrame:
-    """Check a frame with tidy column names (index = CSV line numbers); return the tidy table."""
-    problems: list[Problem] = list(extra or [])
+    """Check a frame with tidy column names (index = CSV line numbers) against the kind's
+    schema (:mod:`.schemas`); return the tidy table."""
     today = today or date.today()
-
-    def add(mask: pd.Series, message: str, col: str | None = None, expected: str | None = None):
-        if mask.any():
-            problems.append(
-                Problem(message, rows=df.index[mask].tolist(), column=names.get(col, col),
-                        expected=expected)
-            )  # fmt: skip
-
-    for col in _NOT_EMPTY:
-        if col in names:
-            add(df[col] == "", "empty value", col, "a value on every row")
-    add(
-        (df["indicator_id"] != "") & ~df["indicator_id"].str.fullmatch(r"\d+"),
-        "Indicator ID is not a whole number", "indicator_id", "a Fingertips indicator number",
-    )  # fmt: skip
-
-    num = {}
-    for col in _NUMERIC:
-        if col not in df:
-            continue
-        text = df[col]
-        values = pd.to_numeric(text.mask(text == ""), errors="coerce").astype(float)
-        bad = (text != "") & ~np.isfinite(values.fillna(0.0))
-        bad |= (text != "") & values.isna()
-        add(bad, "not a number", col, "a number or an empty cell")
-        num[col] = values.where(~bad)
-        df[col] = num[col]
-    for col in ("count", "denominator"):
-        if col in num:
-            add(num[col] < 0, "negative number", col, "0 or more")
-    if "count" in num and "denominator" in num:
-        add(num["count"] > num["denominator"], "Count is larger than Denominator", "count",
-            "Count <= Denominator")  # fmt: skip
-    for lo, hi, level in (("lower_95", "upper_95", "95%"), ("lower_99_8", "upper_99_8", "99.8%")):
-        if lo in num and hi in num:
-            add(
-                (num[lo] > num["value"]) | (num["value"] > num[hi]),
-                f"Value is outside its {level} confidence limits", "value",
-                f"{names.get(lo, lo)} <= Value <= {names.get(hi, hi)}",
-            )  # fmt: skip
-
     per = _periods(df)
-    bad_period, mismatch = per["bad"].astype(bool), per["mismatch"].astype(bool)
-    add(bad_period, "time period not recognised", "period_label",
-        "e.g. 2017, 2022 - 24, 2024/25 or 2024/25 Q3")  # fmt: skip
-    add(mismatch, "time period range does not match the time period", "period_range",
-        "a range equal to the period's length, e.g. 1y for 2017, 3y for 2022 - 24, 12m for "
-        "a rolling 2024/25 Q3")  # fmt: skip
+    df["_period_bad"], df["_period_mismatch"] = (
+        per["bad"].astype(bool),
+        per["mismatch"].astype(bool),
+    )
     df["period_start"], df["period_end"] = per["period_start"], per["period_end"]
-    add(df["period_end"] > pd.Timestamp(today), f"period ends after today ({today})",
-        "period_label", "a period that has ended")  # fmt: skip
-
-    dup = df.duplicated(tidy.KEY, keep=False) & ~bad_period
-    add(dup, "duplicate rows: same indicator, area, sex, age, category and time period")
-
-    if check_areas:
-        known = known_area_codes(data_dir)
-        checked = df["area_type"].isin(_CHECKED_TYPES) & (df["area_code"] != "")
-        code_type = df["area_code"].map(known)
-        unknown = checked & code_type.isna()
-        if unknown.any():
-            codes = sorted(df.loc[unknown, "area_code"].unique())
-            shown = ", ".join(codes[:10]) + (
-                f" and {len(codes) - 10} more" if len(codes) > 10 else ""
-            )
-            add(unknown, f"area code not in the area lookup: {shown}", "area_code",
-                "an English area code listed in data/lookups/areas.csv")  # fmt: skip
-        add(checked & code_type.notna() & (code_type != df["area_type"]),
-            "area type does not match the area lookup", "area_type",
-            "the type the area lookup gives the code")  # fmt: skip
-
+    known = known_area_codes(data_dir) if check_areas else None
+    present = {k: v for k, v in names.items() if k in df}
+    problems = list(extra or []) + schemas.problems(df, _rules(present, today, known), present)
     if problems:
         raise InputError(
             file, problems, kind=kind,
             fix="correct the rows named above, or download the data again if the file "
             "should be an unedited export",
         )  # fmt: skip
-    return tidy.conform(df)
+    for col in _NUMERIC:
+        if col in df:
+            df[col] = schemas.numbers(df[col])
+    return tidy.conform(df.drop(columns=["_period_bad", "_period_mismatch"]))

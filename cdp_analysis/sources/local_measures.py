@@ -70,6 +70,7 @@ from ..paths import default_data_dir
 from ..periods import Quarter, financial_year
 from ..plan.catalogue import INDICATORS_FILE, Catalogue, load_indicators
 from ..text_files import decode_utf8
+from . import schemas
 
 KIND = "local measures CSV"
 
@@ -255,10 +256,6 @@ def _check_header(header: list[str], path: Path) -> None:
 # ------------------------------------------------------------------------------ checking
 
 
-def _rows(df: pd.DataFrame, mask) -> list[int]:
-    return df.loc[np.asarray(mask, dtype=bool), "line"].tolist()
-
-
 def _parse_dates(s: pd.Series) -> pd.Series:
     iso = pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")
     uk = pd.to_datetime(s, format="%d/%m/%Y", errors="coerce")
@@ -294,132 +291,120 @@ def _numbers(s: pd.Series) -> pd.Series:
     return pd.to_numeric(s.where(s != ""), errors="coerce")
 
 
-def _validate(df, measures, catalogue, lookup, today):
-    probs: list[Problem] = []
-
-    def add(mask, message, column=None, expected=None):
-        rows = _rows(df, mask)
-        if rows:
-            probs.append(Problem(message, rows=rows, column=column, expected=expected))
-
-    for col in REQUIRED:
-        add(df[col] == "", "empty", col, "a value on every row")
-
-    # measure ids
-    mid = df["measure_id"]
+def _rules(
+    frame: pd.DataFrame, measures, catalogue, area_codes: list[str], today: date
+) -> list[schemas.Rule]:
+    """The row checks of a local measures file, in the order they are reported. ``frame``
+    holds the cells as text plus the parsed helper columns ``_start``, ``_end``, ``_kind``,
+    ``_exp_start``, ``_exp_end``, ``_canon``, ``_freq``, ``_unit``, ``_count``, ``_den``."""
+    rule = schemas.Rule
+    rules = [
+        rule("empty", lambda s: s != "", col, expected="a value on every row") for col in REQUIRED
+    ]
+    mid = frame["measure_id"]
     known_other = {m.id: m.source for m in catalogue if m.source != "local"}
-    other = mid.isin(list(known_other))
-    for name in sorted(set(mid[other])):
-        add(
-            mid == name,
-            f"'{name}' is not a local measure: it comes from {known_other[name]}",
-            "measure_id",
-            "a local measure id (see docs/local_measures.md)",
-        )
-    add(
-        (mid != "") & ~mid.isin(list(measures)) & ~other,
-        "unknown measure id",
-        "measure_id",
-        f"one of {', '.join(measures)}",
-    )
-    add(
-        (df["area_code"] != "") & ~df["area_code"].isin(lookup["area_code"]),
-        "unknown area code",
-        "area_code",
-        "a code in data/lookups/areas.csv, e.g. E06000044 (Portsmouth)",
-    )
+    for name in sorted(set(mid[mid.isin(list(known_other))])):
+        rules.append(
+            rule(f"'{name}' is not a local measure: it comes from {known_other[name]}",
+                 lambda s, name=name: s != name, "measure_id",
+                 expected="a local measure id (see docs/local_measures.md)")
+        )  # fmt: skip
+    rules += [
+        rule("unknown measure id",
+             lambda s: (s == "") | s.isin(list(measures)) | s.isin(list(known_other)),
+             "measure_id", expected=f"one of {', '.join(measures)}"),
+        rule("unknown area code", lambda s: (s == "") | s.isin(area_codes),
+             "area_code", expected="a code in data/lookups/areas.csv, e.g. E06000044 (Portsmouth)"),
+        rule("not a date", lambda d: ~((d["period_start"] != "") & d["_start"].isna()),
+             name="period_start", expected="YYYY-MM-DD"),
+        rule("not a date", lambda d: ~((d["period_end"] != "") & d["_end"].isna()),
+             name="period_end", expected="YYYY-MM-DD"),
+        rule("period_end is before period_start", lambda d: ~(d["_end"] < d["_start"]),
+             name="period_end"),
+        rule("not a financial-year quarter or year",
+             lambda d: ~((d["period_label"] != "") & (d["_kind"] == "")), name="period_label",
+             expected="like 2023/24 Q1 (a quarter on its own) or 2023/24 (a financial year)"),
+    ]  # fmt: skip
+    mismatch = _mismatch(frame)
+    for label in sorted(set(frame.loc[mismatch, "period_label"])):
+        r = frame[frame["period_label"] == label].iloc[0]
+        rules.append(
+            rule(f"the dates do not match the period label '{label}'",
+                 lambda d, label=label: ~(_mismatch(d) & (d["period_label"] == label)),
+                 name="period_start/period_end",
+                 expected=f"{r['_exp_start']:%Y-%m-%d} to {r['_exp_end']:%Y-%m-%d}")
+        )  # fmt: skip
+    rules += [
+        rule("this measure is reported for each quarter on its own, not for a year",
+             lambda d: ~((d["_freq"] == "single_quarter") & (d["_kind"] == "year")),
+             name="period_label", expected="a quarter like 2023/24 Q1"),
+        rule("this measure is reported for financial years, not quarters",
+             lambda d: ~((d["_freq"] == "annual") & (d["_kind"] == "quarter")),
+             name="period_label", expected="a financial year like 2023/24"),
+        rule(f"the period has not ended yet (today is {today:%Y-%m-%d})",
+             lambda d: ~(d["_end"] > pd.Timestamp(today)), name="period_end",
+             expected="periods that have ended"),
+    ]  # fmt: skip
+    for col, num in (("count", "_count"), ("denominator", "_den")):
+        text = lambda d, col=col, num=num: (d[col] != "") & d[num].isna()  # noqa: E731
+        comma = lambda d, col=col: d[col].str.contains(",", regex=False)  # noqa: E731
+        rules += [
+            rule("not a number (thousands separator?)", lambda d, t=text, c=comma: ~(t(d) & c(d)),
+                 name=col, expected="digits only, e.g. 1234"),
+            rule("not a number", lambda d, t=text, c=comma: ~(t(d) & ~c(d)), name=col,
+                 expected="a number, e.g. 12"),
+            rule("negative", lambda d, num=num: ~(d[num] < 0), name=col, expected="0 or more"),
+            rule("not a whole number",
+                 lambda d, num=num: d[num].isna() | (d[num] == np.floor(d[num])) | (d["_unit"] == "kg"),
+                 name=col, expected="a whole number"),
+        ]  # fmt: skip
+    proportion = lambda d: d["_unit"] == "percent"  # noqa: E731
+    rules += [
+        rule("a proportion measure needs its denominator",
+             lambda d: ~(proportion(d) & (d["denominator"] == "")), name="denominator",
+             expected="the number the count is out of"),
+        rule("this measure is a number, not a proportion: leave the denominator empty",
+             lambda d: ~(~proportion(d) & d["_unit"].notna() & (d["denominator"] != "")),
+             name="denominator", expected="empty"),
+        rule("the denominator is 0", lambda d: ~(proportion(d) & (d["_den"] == 0)),
+             name="denominator", expected="above 0"),
+        rule("count is above the denominator", lambda d: ~(d["_count"] > d["_den"]),
+             name="count", expected="count <= denominator"),
+        rule("the same measure, area and period appear on more than one row",
+             lambda d: ~(d[["measure_id", "area_code", "_canon"]].duplicated(keep=False)
+                         & (d["measure_id"] != "")), expected="one row each"),
+    ]  # fmt: skip
+    return rules
 
-    # periods
-    start = _parse_dates(df["period_start"])
-    end = _parse_dates(df["period_end"])
-    add((df["period_start"] != "") & start.isna(), "not a date", "period_start", "YYYY-MM-DD")
-    add((df["period_end"] != "") & end.isna(), "not a date", "period_end", "YYYY-MM-DD")
-    add(end < start, "period_end is before period_start", "period_end")
+
+def _mismatch(d: pd.DataFrame) -> pd.Series:
+    """Rows whose dates differ from the dates their (recognised) period label implies."""
+    both = (d["_kind"] != "") & d["_start"].notna() & d["_end"].notna()
+    return both & ((d["_start"] != d["_exp_start"]) | (d["_end"] != d["_exp_end"]))
+
+
+def _validate(df, measures, catalogue, lookup, today):
+    """Check the rows against the file's schema (:mod:`.schemas`); return the problems and
+    the rows with parsed dates, canonical labels and numbers."""
     lab = _label_dates(df["period_label"])
-    add(
-        (df["period_label"] != "") & (lab["kind"] == ""),
-        "not a financial-year quarter or year",
-        "period_label",
-        "like 2023/24 Q1 (a quarter on its own) or 2023/24 (a financial year)",
-    )
     known_label = lab["kind"] != ""
-    mismatch = known_label & start.notna() & end.notna()
-    mismatch &= (start != lab["exp_start"]) | (end != lab["exp_end"])
-    for label in sorted(set(df.loc[mismatch, "period_label"])):
-        r = lab[df["period_label"] == label].iloc[0]
-        add(
-            mismatch & (df["period_label"] == label),
-            f"the dates do not match the period label '{label}'",
-            "period_start/period_end",
-            f"{r['exp_start']:%Y-%m-%d} to {r['exp_end']:%Y-%m-%d}",
-        )
-    freq = mid.map({k: m.frequency for k, m in measures.items()})
-    add(
-        (freq == "single_quarter") & (lab["kind"] == "year"),
-        "this measure is reported for each quarter on its own, not for a year",
-        "period_label",
-        "a quarter like 2023/24 Q1",
-    )
-    add(
-        (freq == "annual") & (lab["kind"] == "quarter"),
-        "this measure is reported for financial years, not quarters",
-        "period_label",
-        "a financial year like 2023/24",
-    )
-    add(
-        end > pd.Timestamp(today),
-        f"the period has not ended yet (today is {today:%Y-%m-%d})",
-        "period_end",
-        "periods that have ended",
-    )
-
-    # numbers
-    unit = mid.map({k: m.unit for k, m in measures.items()})
-    count = _numbers(df["count"])
-    den = _numbers(df["denominator"])
-    for col, num in (("count", count), ("denominator", den)):
-        text = (df[col] != "") & num.isna()
-        has_comma = df[col].str.contains(",", regex=False)
-        add(
-            text & has_comma,
-            "not a number (thousands separator?)",
-            col,
-            "digits only, e.g. 1234",
-        )
-        add(text & ~has_comma, "not a number", col, "a number, e.g. 12")
-        add(num < 0, "negative", col, "0 or more")
-        whole = num.isna() | (num == np.floor(num))
-        add(~whole & (unit != "kg"), "not a whole number", col, "a whole number")
-    proportion = unit == "percent"
-    add(
-        proportion & (df["denominator"] == ""),
-        "a proportion measure needs its denominator",
-        "denominator",
-        "the number the count is out of",
-    )
-    add(
-        ~proportion & unit.notna() & (df["denominator"] != ""),
-        "this measure is a number, not a proportion: leave the denominator empty",
-        "denominator",
-        "empty",
-    )
-    add(proportion & (den == 0), "the denominator is 0", "denominator", "above 0")
-    add(count > den, "count is above the denominator", "count", "count <= denominator")
-
-    # duplicates
-    keys = ["measure_id", "area_code", "period_label"]
-    canon = df[keys].assign(period_label=lab["canonical"].where(known_label, df["period_label"]))
-    dup = canon.duplicated(keep=False) & (df["measure_id"] != "")
-    add(dup, "the same measure, area and period appear on more than one row", None, "one row each")
-
     parsed = df.assign(
-        start=start,
-        end=end,
+        start=_parse_dates(df["period_start"]),
+        end=_parse_dates(df["period_end"]),
         label=lab["canonical"],
-        count_n=count,
-        den_n=den,
+        count_n=_numbers(df["count"]),
+        den_n=_numbers(df["denominator"]),
     )
-    return probs, parsed
+    frame = df.assign(
+        _start=parsed["start"], _end=parsed["end"], _kind=lab["kind"],
+        _exp_start=lab["exp_start"], _exp_end=lab["exp_end"],
+        _canon=lab["canonical"].where(known_label, df["period_label"]),
+        _freq=df["measure_id"].map({k: m.frequency for k, m in measures.items()}),
+        _unit=df["measure_id"].map({k: m.unit for k, m in measures.items()}),
+        _count=parsed["count_n"], _den=parsed["den_n"],
+    ).set_index("line")  # fmt: skip
+    rules = _rules(frame, measures, catalogue, list(lookup["area_code"]), today)
+    return schemas.problems(frame, rules), parsed
 
 
 # ------------------------------------------------------------------------------ output

@@ -527,7 +527,7 @@ CASES: list[Case] = [
          rename("areas", "area_type", "Area Type"), ("area_type", "'Area Type'")),
     Case("area_duplicate_code", "areas", "E06000044 (Portsmouth) listed twice",
          repeat("areas", line_of("areas", "E06000044")), ("duplicate area code",),
-         rows=f"rows {line_of('areas', 'E06000044')}, 164", column="column 'area_code'"),
+         rows=f"rows {line_of('areas', 'E06000044')}, 170", column="column 'area_code'"),
     Case("area_unknown_type", "areas", "area_type 'Unitary' on line 5",
          edit("areas", (5, "area_type", "Unitary")), ("unknown area type",), rows="row 5",
          column="column 'area_type'"),
