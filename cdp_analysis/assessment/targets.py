@@ -156,6 +156,40 @@ def assess_targets(
         plan: :func:`.measures.plan_info`.
         area_codes: the areas assessed (every one gets a row for every measure).
     """
+    df = _assessment_frame(measures, targets, current, change, projection, area_codes)
+    plan_end = plan.get("end")
+    ended = (
+        df["period_end"].ge(pd.Timestamp(plan_end))
+        if plan_end
+        else pd.Series(False, index=df.index)
+    )
+    kind = df["target_type"]
+    status = _status(df, ended)
+    provisional = df["value_note"].fillna("").astype(str).str.contains("provisional", case=False)
+    judged = ~pd.Series(status, index=df.index).isin([NO_TARGET, INSUFFICIENT])
+    df["would_be"] = status
+    df["status"] = np.where(provisional & judged, PROVISIONAL, status)
+    df["end_of_plan"] = ended & ~kind.eq("none") & df["value"].notna()
+    base_label = plan.get("baseline_period") or "2022/23"
+    # text only: one short sentence per measure
+    records = df.to_dict("records")
+    df["target_text"] = [_target_text(t, t["unit"], base_label) for t in records]
+    df["reason"] = [_reason(t, plan) for t in records]
+    df = df.rename(columns={"period_label": "assessed_period", "value": "assessed_value"})
+    df = df.sort_values(["area_code", "order"])
+    return df[["area_code", *TARGET_COLUMNS]].reset_index(drop=True)
+
+
+def _assessment_frame(
+    measures: pd.DataFrame,
+    targets: pd.DataFrame,
+    current: pd.DataFrame,
+    change: pd.DataFrame,
+    projection: pd.DataFrame,
+    area_codes: list[str],
+) -> pd.DataFrame:
+    """One row per measure and area with its target, judged value, change since the
+    baseline, projection and ``threshold`` (see the module docstring)."""
     grid = measures[["measure_id", "unit", "polarity", "order"]].merge(
         pd.DataFrame({"area_code": list(area_codes)}), how="cross"
     )
@@ -190,13 +224,11 @@ def assess_targets(
         [df["target_value"], df["multiple"] * df["baseline_value"], df["baseline_value"]],
         np.nan,
     )  # fmt: skip
+    return df
 
-    plan_end = plan.get("end")
-    ended = (
-        df["period_end"].ge(pd.Timestamp(plan_end))
-        if plan_end
-        else pd.Series(False, index=df.index)
-    )
+
+def _status(df: pd.DataFrame, ended: pd.Series) -> np.ndarray:
+    """The status of each row of :func:`_assessment_frame` before the provisional rule."""
     kind = df["target_type"]
     direction = kind.eq("direction")
     up = df["direction"].eq("increase")
@@ -231,7 +263,7 @@ def assess_targets(
 
     no_baseline = (kind.isin(["direction", "multiple_of_baseline"])) & df["baseline_value"].isna()
     no_change_yet = direction & df["change"].eq(CANNOT)
-    status = np.select(
+    return np.select(
         [
             kind.eq("none"),
             ~has_value,
@@ -249,19 +281,6 @@ def assess_targets(
          ACHIEVED, AT_RISK, INSUFFICIENT, ON_TRACK, AT_RISK],
         OFF_TRACK,
     )  # fmt: skip
-    provisional = df["value_note"].fillna("").astype(str).str.contains("provisional", case=False)
-    judged = ~pd.Series(status, index=df.index).isin([NO_TARGET, INSUFFICIENT])
-    df["would_be"] = status
-    df["status"] = np.where(provisional & judged, PROVISIONAL, status)
-    df["end_of_plan"] = ended & ~kind.eq("none") & has_value
-    base_label = plan.get("baseline_period") or "2022/23"
-    # text only: one short sentence per measure
-    records = df.to_dict("records")
-    df["target_text"] = [_target_text(t, t["unit"], base_label) for t in records]
-    df["reason"] = [_reason(t, plan) for t in records]
-    df = df.rename(columns={"period_label": "assessed_period", "value": "assessed_value"})
-    df = df.sort_values(["area_code", "order"])
-    return df[["area_code", *TARGET_COLUMNS]].reset_index(drop=True)
 
 
 def _v(x: float, unit: str) -> str:
@@ -282,6 +301,26 @@ def _reason(t: dict, plan: dict) -> str:
         if isinstance(t["period_label"], str) and t["period_label"]:
             return f"No value for {t['period_label']}{note}."
         return "No data for this area in the bundled files."
+    base_words, goal = _goal_words(t)
+    label = t["period_label"]
+    now = f"{_v(t['value'], unit)} in {'the ' if label.startswith('12 months') else ''}{label}"
+    if status == INSUFFICIENT:
+        if kind in ("direction", "multiple_of_baseline") and not np.isfinite(t["baseline_value"]):
+            return f"{now}; no value for the baseline period, so the target cannot be judged."
+        if kind == "direction" and t["change"] == CANNOT:
+            why = t["change_reason"] or "the change since the baseline cannot be tested"
+            return f"{now}; {why[0].lower() + why[1:]}: the target is {goal}."
+        return f"{now}; too few periods to project the trend: the target is {goal}."
+    end = plan.get("end")
+    end_words = month_year(end) if end else "the plan end"
+    if status == PROVISIONAL:
+        return _provisional_reason(t, now, base_words, goal)
+    return _judged_reason(t, now, base_words, goal, end_words)
+
+
+def _goal_words(t: dict) -> tuple[str, str]:
+    """The baseline in words ("2022/23's 45%") and the target in words."""
+    unit, kind = t["unit"], t["target_type"]
     base_period = t["baseline_period"] if isinstance(t["baseline_period"], str) else ""
     base = _v(t["baseline_value"], unit)
     if base_period.startswith("12 months"):
@@ -298,32 +337,30 @@ def _reason(t: dict, plan: dict) -> str:
         )
     else:
         goal = f"{_COMPARISON_WORDS.get(t['comparison'], '')} {_v(t['threshold'], unit)}"
-    label = t["period_label"]
-    now = f"{_v(t['value'], unit)} in {'the ' if label.startswith('12 months') else ''}{label}"
-    if status == INSUFFICIENT:
-        if kind in ("direction", "multiple_of_baseline") and not np.isfinite(t["baseline_value"]):
-            return f"{now}; no value for the baseline period, so the target cannot be judged."
-        if kind == "direction" and t["change"] == CANNOT:
-            why = t["change_reason"] or "the change since the baseline cannot be tested"
-            return f"{now}; {why[0].lower() + why[1:]}: the target is {goal}."
-        return f"{now}; too few periods to project the trend: the target is {goal}."
-    end = plan.get("end")
-    end_words = month_year(end) if end else "the plan end"
-    if status == PROVISIONAL:
-        diff = t["difference"]
-        way = (
-            "up on" if np.isfinite(diff) and diff > 0
-            else "down on" if np.isfinite(diff) and diff < 0
-            else "level with" if np.isfinite(diff) else "compared with"
-        )  # fmt: skip
-        would = {ACHIEVED: "met", ON_TRACK: "on track", AT_RISK: "at risk",
-                 OFF_TRACK: "off track", NOT_ACHIEVED: "not met"}.get(t["would_be"], "")  # fmt: skip
-        so_far = f" (on this figure the target would be {would})" if would else ""
-        when = "end-of-plan verdict" if t["end_of_plan"] else "rating"
-        return (
-            f"Provisional: {now}, {way} {base_words}{so_far}; the {when} waits for the final "
-            f"figure. The target is {goal}."
-        )
+    return base_words, goal
+
+
+def _provisional_reason(t: dict, now: str, base_words: str, goal: str) -> str:
+    """A provisional figure: its direction and what the status would be on it."""
+    diff = t["difference"]
+    way = (
+        "up on" if np.isfinite(diff) and diff > 0
+        else "down on" if np.isfinite(diff) and diff < 0
+        else "level with" if np.isfinite(diff) else "compared with"
+    )  # fmt: skip
+    would = {ACHIEVED: "met", ON_TRACK: "on track", AT_RISK: "at risk",
+             OFF_TRACK: "off track", NOT_ACHIEVED: "not met"}.get(t["would_be"], "")  # fmt: skip
+    so_far = f" (on this figure the target would be {would})" if would else ""
+    when = "end-of-plan verdict" if t["end_of_plan"] else "rating"
+    return (
+        f"Provisional: {now}, {way} {base_words}{so_far}; the {when} waits for the final "
+        f"figure. The target is {goal}."
+    )
+
+
+def _judged_reason(t: dict, now: str, base_words: str, goal: str, end_words: str) -> str:
+    """The reason for an end-of-plan verdict or a rating during the plan."""
+    unit, status, kind = t["unit"], t["status"], t["target_type"]
     test = ""
     if kind == "direction" and np.isfinite(t["p_value"]):
         test = f" ({p_text(t['p_value'])})"

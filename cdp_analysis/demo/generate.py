@@ -155,69 +155,81 @@ def fingertips_completions(
     *, seed: int = SEED, area_code: str = DEMO_AREA, data_dir: str | Path | None = None
 ) -> pd.DataFrame:
     """The demo completions as a Fingertips-format table (the 27 columns, as text-ready values)."""
-    from ..stats import wilson_ci  # the published method; imported when needed
-
     lookup = areas.lookup(data_dir)
     # the demo covers the 152 authorities of May 2022 (areas created later have no demo data)
     created = areas.created_codes(data_dir)
     la = lookup[
         (lookup["area_type"] == tidy.UTLA) & ~lookup["area_code"].isin(created)
     ].reset_index(drop=True)
-    regions = lookup[lookup["area_type"] == tidy.REGION].set_index("area_code")
     quarters = quarter_range(FIRST_QUARTER, LAST_QUARTER)
-    nq = len(quarters)
+    is_demo_area = (la["area_code"] == area_code).to_numpy()
+    frames = [
+        _completions_rows(ind_id, spec, la, is_demo_area, len(quarters), seed)
+        for ind_id, spec in COMPLETIONS.items()
+    ]
+    return _fingertips_table(pd.concat(frames, ignore_index=True), lookup, quarters)
+
+
+def _completions_rows(
+    ind_id: str, spec: dict, la: pd.DataFrame, is_demo_area: np.ndarray, nq: int, seed: int
+) -> pd.DataFrame:
+    """One indicator's rolling 12-month counts and denominators for every authority, region
+    and England (columns area_code, parent_code, q, count, denominator)."""
+    quarters = quarter_range(FIRST_QUARTER, LAST_QUARTER)
     # three quarters before the first so every period has 12 months of events
     n_latent = nq + 3
     knot = quarters.index(Quarter(2022, 4)) + 3
     years = np.arange(n_latent) / 4.0
-    is_demo_area = (la["area_code"] == area_code).to_numpy()
+    rng = _rng(seed, f"fingertips:{ind_id}")
+    n_la = len(la)
+    # authority sizes: lognormal shares of England's caseload
+    share = rng.lognormal(0.0, 0.7, n_la)
+    share /= share.sum()
+    caseload0 = spec["caseload"] * share
+    caseload0[is_demo_area] = spec["area_caseload"]
+    trend = np.exp(spec["growth"] * years)
+    noise = np.exp(rng.normal(0.0, 0.04, (n_la, n_latent)))
+    caseload = caseload0[:, None] * trend[None, :] * noise
+    # completion probability: England's path + a level and a slope per authority
+    target = _path(*spec["england"], n_latent, knot) / 100
+    level = rng.normal(0.0, spec["spread"], n_la)
+    slope = rng.normal(0.0, 0.04, n_la)
+    wobble = rng.normal(0.0, 0.06, (n_la, n_latent))
+    logit_p = _logit(target)[None, :] + level[:, None] + slope[:, None] * years[None, :]
+    logit_p += wobble
+    logit_p[is_demo_area] = _logit(_path(*spec["area"], n_latent, knot) / 100)
+    p = _calibrate(logit_p, caseload, target, ~is_demo_area)
+    # quarterly exits completing successfully, then rolling 12-month sums
+    exits = rng.binomial(np.round(caseload / 4).astype(np.int64), p)
+    count = sliding_window_view(exits, 4, axis=1).sum(axis=2)
+    den = np.round(sliding_window_view(caseload, 4, axis=1).mean(axis=2)).astype(np.int64)
+    count = np.minimum(count, den)
 
-    frames = []
-    for ind_id, spec in COMPLETIONS.items():
-        rng = _rng(seed, f"fingertips:{ind_id}")
-        n_la = len(la)
-        # authority sizes: lognormal shares of England's caseload
-        share = rng.lognormal(0.0, 0.7, n_la)
-        share /= share.sum()
-        caseload0 = spec["caseload"] * share
-        caseload0[is_demo_area] = spec["area_caseload"]
-        trend = np.exp(spec["growth"] * years)
-        noise = np.exp(rng.normal(0.0, 0.04, (n_la, n_latent)))
-        caseload = caseload0[:, None] * trend[None, :] * noise
-        # completion probability: England's path + a level and a slope per authority
-        target = _path(*spec["england"], n_latent, knot) / 100
-        level = rng.normal(0.0, spec["spread"], n_la)
-        slope = rng.normal(0.0, 0.04, n_la)
-        wobble = rng.normal(0.0, 0.06, (n_la, n_latent))
-        logit_p = _logit(target)[None, :] + level[:, None] + slope[:, None] * years[None, :]
-        logit_p += wobble
-        logit_p[is_demo_area] = _logit(_path(*spec["area"], n_latent, knot) / 100)
-        p = _calibrate(logit_p, caseload, target, ~is_demo_area)
-        # quarterly exits completing successfully, then rolling 12-month sums
-        exits = rng.binomial(np.round(caseload / 4).astype(np.int64), p)
-        count = sliding_window_view(exits, 4, axis=1).sum(axis=2)
-        den = np.round(sliding_window_view(caseload, 4, axis=1).mean(axis=2)).astype(np.int64)
-        count = np.minimum(count, den)
+    long = pd.DataFrame(
+        {
+            "area_code": np.repeat(la["area_code"].to_numpy(), nq),
+            "parent_code": np.repeat(la["parent_code"].to_numpy(), nq),
+            "q": np.tile(np.arange(nq), n_la),
+            "count": count.ravel(),
+            "denominator": den.ravel(),
+        }
+    )
+    reg = long.groupby(["parent_code", "q"], as_index=False)[["count", "denominator"]].sum()
+    reg = reg.rename(columns={"parent_code": "area_code"}).assign(parent_code=tidy.ENGLAND_CODE)
+    eng_rows = long.groupby("q", as_index=False)[["count", "denominator"]].sum()
+    eng_rows = eng_rows.assign(area_code=tidy.ENGLAND_CODE, parent_code="")
+    df = pd.concat([eng_rows, reg, long], ignore_index=True)
+    df["indicator_id"] = ind_id
+    df["indicator_name"] = f"{spec['name']} (synthetic demo data)"
+    return df
 
-        long = pd.DataFrame(
-            {
-                "area_code": np.repeat(la["area_code"].to_numpy(), nq),
-                "parent_code": np.repeat(la["parent_code"].to_numpy(), nq),
-                "q": np.tile(np.arange(nq), n_la),
-                "count": count.ravel(),
-                "denominator": den.ravel(),
-            }
-        )
-        reg = long.groupby(["parent_code", "q"], as_index=False)[["count", "denominator"]].sum()
-        reg = reg.rename(columns={"parent_code": "area_code"}).assign(parent_code=tidy.ENGLAND_CODE)
-        eng_rows = long.groupby("q", as_index=False)[["count", "denominator"]].sum()
-        eng_rows = eng_rows.assign(area_code=tidy.ENGLAND_CODE, parent_code="")
-        df = pd.concat([eng_rows, reg, long], ignore_index=True)
-        df["indicator_id"] = ind_id
-        df["indicator_name"] = f"{spec['name']} (synthetic demo data)"
-        frames.append(df)
 
-    df = pd.concat(frames, ignore_index=True)
+def _fingertips_table(df: pd.DataFrame, lookup: pd.DataFrame, quarters: list) -> pd.DataFrame:
+    """The rows of :func:`_completions_rows` as a Fingertips export: names, types, period
+    labels, Wilson intervals and the comparison with England."""
+    from ..stats import wilson_ci  # the published method; imported when needed
+
+    regions = lookup[lookup["area_type"] == tidy.REGION].set_index("area_code")
     names = lookup.set_index("area_code")["area_name"]
     is_region = df["area_code"].isin(regions.index)
     is_england = df["area_code"] == tidy.ENGLAND_CODE
