@@ -74,6 +74,34 @@ def rag_table_html(
             ),
             kind=f"{WHERE} data", fix="rate every measure red, amber, green or grey",
         )  # fmt: skip
+    rows, synthetic = _rows(df, rag, links)
+    df = df.assign(_row=rows)
+    n_cols = len(COLUMNS) + 1
+    bodies = []
+    for (number, name), group in df.groupby(["priority", "priority_name"], sort=True, dropna=False):
+        label = html.escape(f"Priority {number}: {name}")
+        bodies.append(
+            f'<tbody><tr><th scope="rowgroup" colspan="{n_cols}">{label}</th></tr>'
+            + "".join(group["_row"])
+            + "</tbody>"
+        )
+    if caption is None:
+        caption = "Each measure's latest position, comparison with England, trend and RAG rating"
+    if synthetic.any():
+        caption += " (includes synthetic demo data)"
+    heads = '<th scope="col">Measure</th>' + "".join(
+        f'<th scope="col">{html.escape(h)}</th>' for h, _ in COLUMNS
+    )
+    return scroll_box(
+        f'<table class="cdp-rag-table"><caption>{html.escape(caption)}</caption>'
+        f"<thead><tr>{heads}</tr></thead>" + "".join(bodies) + "</table>",
+        caption,
+    )
+
+
+def _rows(df: pd.DataFrame, rag: pd.Series, links: pd.Series | None) -> tuple[pd.Series, pd.Series]:
+    """Each measure's ``<tr>`` (escaped text; the rating as a coloured cell with its word),
+    and which rows are synthetic demo data."""
     units = df["unit"].astype(str) if "unit" in df else pd.Series("", index=df.index)
     england = [format_value(v, u) for v, u in zip(df["england_value"], units, strict=True)]
     value = _text(df["value_display"])
@@ -121,25 +149,4 @@ def rag_table_html(
         else:
             text = df[col] if col.endswith("_cell") else _text(df[col])  # *_cell: escaped
             cells = cells + "<td>" + text + "</td>"
-    df = df.assign(_row="<tr>" + cells + "</tr>")
-    n_cols = len(COLUMNS) + 1
-    bodies = []
-    for (number, name), group in df.groupby(["priority", "priority_name"], sort=True, dropna=False):
-        label = html.escape(f"Priority {number}: {name}")
-        bodies.append(
-            f'<tbody><tr><th scope="rowgroup" colspan="{n_cols}">{label}</th></tr>'
-            + "".join(group["_row"])
-            + "</tbody>"
-        )
-    if caption is None:
-        caption = "Each measure's latest position, comparison with England, trend and RAG rating"
-    if synthetic.any():
-        caption += " (includes synthetic demo data)"
-    heads = '<th scope="col">Measure</th>' + "".join(
-        f'<th scope="col">{html.escape(h)}</th>' for h, _ in COLUMNS
-    )
-    return scroll_box(
-        f'<table class="cdp-rag-table"><caption>{html.escape(caption)}</caption>'
-        f"<thead><tr>{heads}</tr></thead>" + "".join(bodies) + "</table>",
-        caption,
-    )
+    return "<tr>" + cells + "</tr>", synthetic
