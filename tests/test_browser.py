@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 from pathlib import Path
 from urllib.parse import urldefrag, urlparse
 
@@ -210,3 +211,70 @@ def test_every_page_has_no_axe_violations(browser, pack):
                 found[f"{path.name} at {width}px"] = violations
         context.close()
     assert not found, found
+
+
+def test_board_summary_prints_on_one_a4_page(browser, pack):
+    """The front page (the board summary) prints on one side of A4 in Chromium."""
+    page = browser.new_page()
+    page.goto((pack / "index.html").as_uri(), wait_until="load")
+    assert "Summary for the board" in page.inner_text("main")
+    pdf = page.pdf(format="A4", print_background=True, prefer_css_page_size=True)
+    pages = len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf))
+    assert pages == 1, f"index.html prints on {pages} A4 pages"
+    page.close()
+
+
+def test_pages_fit_a_phone_width(browser, pack):
+    """At 390 px no page is wider than the screen: wide tables scroll inside their own box."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    widths = {}
+    for path in sorted(pack.glob("*.html")):
+        page.goto(path.as_uri(), wait_until="load")
+        widths[path.name] = page.evaluate("document.documentElement.scrollWidth")
+    context.close()
+    assert all(w == 390 for w in widths.values()), widths
+
+
+def test_summary_rows_link_to_their_charts(browser, pack):
+    """Every measure in the overview's table and every exception on the board summary links to
+    a heading that exists on its page."""
+    page = browser.new_page()
+    checked = 0
+    for name in ("00_overview.html", "index.html"):
+        page.goto((pack / name).as_uri(), wait_until="load")
+        selector = "#every-measure th[scope=row] a" if name != "index.html" else ".cdp-board a"
+        hrefs = page.eval_on_selector_all(selector, "els => els.map(a => a.href)")
+        for href in hrefs:
+            target, frag = urldefrag(href)
+            if not frag:
+                continue
+            other = browser.new_page()
+            other.goto(target, wait_until="load")
+            assert other.locator(f"[id='{frag}']").count() == 1, href
+            other.close()
+            checked += 1
+    assert checked >= 10
+    page.close()
+
+
+def test_every_chart_has_a_working_csv_link(browser, pack):
+    """Each chart's figure holds a CSV download whose header row and row count match."""
+    page = browser.new_page()
+    charts = 0
+    for path in sorted(pack.glob("*.html")):
+        page.goto(path.as_uri(), wait_until="load")
+        found = page.evaluate(
+            """() => Array.from(document.querySelectorAll('figure.cdp-figure')).map(f => {
+                const a = f.querySelector('a[download][href^="data:text/csv"]');
+                if (!a) return null;
+                const text = atob(a.href.split(',')[1]);
+                return {rows: text.trim().split('\\n').length - 1, name: a.download};
+            })"""
+        )
+        for item in found:
+            assert item is not None, f"{path.name}: a chart without a CSV link"
+            assert item["name"].endswith(".csv") and item["rows"] >= 1, (path.name, item)
+            charts += 1
+    assert charts >= 10
+    page.close()

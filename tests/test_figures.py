@@ -499,9 +499,13 @@ def test_rag_table_escapes_text():
 
 def test_rag_table_structure():
     out = rag_table_html(summary_frame(True), caption="RAG summary")
+    # in a region that scrolls sideways by itself, named after the caption
     assert out.startswith(
+        '<div class="cdp-scroll" role="region" tabindex="0" '
+        'aria-label="RAG summary (includes synthetic demo data)">'
         '<table class="cdp-rag-table"><caption>RAG summary (includes synthetic demo data)</caption>'
     )
+    assert out.endswith("</table></div>")
     assert (
         out.count('<th scope="col">') == 7
     )  # measure, latest, England, trend, target, rating, why
@@ -657,7 +661,7 @@ def test_rag_table_uses_display_columns_from_the_assessment():
     )
     out = rag_table_html(summary)
     assert (
-        "<td>4.0%<br><small>3.5% to 4.5%</small><br><small>2024/25</small></td>"
+        "<td>4.0%<br><small>95% CI 3.5% to 4.5%</small><br><small>2024/25</small></td>"
         "<td>6.0% (England)<br><small>Worse</small></td>"
     ) in out
 

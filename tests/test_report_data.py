@@ -94,11 +94,26 @@ def test_rag_counts_add_up(portsmouth):
     assert f"{n.get('green', 0)} green" in text and "end-of-plan verdicts" in text
 
 
-def test_changes_since_last_quarter_are_real_changes(portsmouth):
-    t = sections.changes_table(portsmouth, 5)
-    assert 0 < len(t) <= 5
-    assert (t["value"] != t["value_before"]).all()
-    assert t["relative"].abs().is_monotonic_decreasing
+def test_changes_since_last_quarter_are_tested(portsmouth):
+    """Issue 15: every change gets a p-value, most significant first; "significant" is
+    p < 0.05; a measure the plan only monitors gets no better/worse word."""
+    t = sections.changes_table(portsmouth)
+    assert len(t) > 0
+    tested = t["p_value"].dropna()
+    assert tested.is_monotonic_increasing and ((tested >= 0) & (tested <= 1)).all()
+    assert (t["significant"] == (t["p_value"] < 0.05)).all()
+    monitored = t[t["measure_id"] == "drugs_seized_kg"]
+    assert monitored.empty or monitored["worse"].isna().all()
+
+
+def test_change_p_values_hand_worked():
+    # 50/100 against 30/100: pooled 0.4, se = sqrt(0.4 * 0.6 * 0.02) = 0.069282, z = 2.8868
+    assert sections.change_p_value(50, 100, 30, 100) == pytest.approx(0.0038924, rel=1e-4)
+    # counts 20 against 5: 2 * P(X >= 20 | Binomial(25, 1/2)) = 0.0040773
+    nan = float("nan")
+    assert sections.change_p_value(20, nan, 5, nan) == pytest.approx(0.0040773, rel=1e-4)
+    # a quarterly count going from 10 to 9 is not a change
+    assert sections.change_p_value(9, nan, 10, nan) == pytest.approx(1.0)
 
 
 def test_text_from_data_is_escaped():

@@ -71,19 +71,24 @@ def test_pack_layout(packs, area):
 
 
 @pytest.mark.parametrize("area", AREAS)
-def test_index_has_a_rag_row_for_every_measure(packs, area):
-    """Every measure with figures has a row on the index; the rest are listed once, on the
-    overview, as waiting for local data (issue 14): together they are the whole catalogue."""
+def test_overview_has_a_rag_row_for_every_measure(packs, area):
+    """Every measure with figures has a row in the one full table, on the overview, its name
+    linking to its chart (issue 15: the index carries the board summary, not the table again);
+    the rest are listed once, on the overview, as waiting for local data (issue 14): together
+    they are the whole catalogue."""
     index = html(packs, area, "index")
+    assert '<table class="cdp-rag-table"' not in index and "Summary for the board" in index
     catalogue = load_indicators(DATA / "indicators.yaml")
-    rows = re.findall(r'<th scope="row">(.*?)(?:<br>|</th>)', index)
     overview = html(packs, area, "00_overview")
+    table = overview.split('<div id="every-measure">', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r'<th scope="row"><a href="[^"#]+#measure-[^"]+">(.*?)</a>', table)
+    assert len(rows) == table.count('<th scope="row">')
     section = overview.split("Measures waiting for local data</h2>")[1:]
     block = section[0].split("</ul>")[0] if section else ""
     waiting = re.findall(r"<li>(.*?)</li>", block)
     names = sorted(m.short_name.replace("&", "&amp;") for m in catalogue)
     assert sorted(rows + waiting) == names
-    ratings = re.findall(r'font-weight:bold">(Red|Amber|Green|Grey \(not rated\))</td>', index)
+    ratings = re.findall(r'font-weight:bold">(Red|Amber|Green|Grey \(not rated\))</td>', table)
     assert len(ratings) == len(rows)
 
 

@@ -18,7 +18,7 @@ applied with ``rc_context``; figures are not registered with pyplot).
 
 from .comparators import comparator_chart
 from .counts import count_chart
-from .figure import DPI, STYLE, SYNTHETIC_STAMP, Figure, styled
+from .figure import DPI, STYLE, SYNTHETIC_STAMP, Figure, scroll_box, styled
 from .funnel import POSITIONS, funnel_plot, funnel_positions
 from .rag_table import rag_table_html
 from .spine import spine_chart, spine_positions
@@ -40,6 +40,7 @@ __all__ = [
     "funnel_positions",
     "measure_info",
     "rag_table_html",
+    "scroll_box",
     "spine_chart",
     "spine_positions",
     "styled",

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure as MplFigure
 
 from ..tidy import ENGLAND
 from . import palette
@@ -58,7 +59,30 @@ def comparator_chart(
     )
     single_value(data, "indicator_id", WHERE, "pass one indicator's rows")
     m = measure_info(measure, data)
-    unit = m.unit
+    rows, period, absent = _chosen_rows(data, area_code, comparator_codes, include_england)
+    higher_best = m.polarity != "lower_is_better"
+    rows = rows.sort_values("value", ascending=False, na_position="last", kind="stable")
+    me = (rows["area_code"].astype(str) == area_code).to_numpy()
+    eng = england_mask(rows).to_numpy()
+    name = str(rows.loc[me, "area_name"].iloc[0])
+    finding = _rank_finding(rows[~eng], area_code, higher_best, period)
+    if title is None:
+        title = f"{m.label} in {name}: {finding} ({period})"
+    synthetic = any_synthetic([rows], synthetic)
+    fig = _draw(rows, me, eng, m.axis_label, title, synthetic)
+    alt, caption = _words(rows, me, eng, m, period, finding, absent)
+    cols = ("area_name", "period_label", "value", "lower_95", "upper_95", "value_note")
+    return Figure(fig, alt, caption, rows.reset_index(drop=True), title, cols)
+
+
+def _chosen_rows(
+    data: pd.DataFrame,
+    area_code: str,
+    comparator_codes: Sequence[str] | None,
+    include_england: bool,
+) -> tuple[pd.DataFrame, str, list[str]]:
+    """The area's, the comparators' and (if asked) England's rows, their one period, and the
+    comparators not in the data."""
     codes = data["area_code"].astype(str)
     is_eng = england_mask(data)
     if comparator_codes is None:
@@ -74,26 +98,29 @@ def comparator_chart(
     period = single_value(rows, "period_label", WHERE, "pass one period's rows")
     no_duplicates(rows, ["area_code"], WHERE, "pass one row per area (one sex/age/category)")
     absent = sorted(set(comparator_codes) - set(rows["area_code"].astype(str)))
+    return rows, period, absent
 
-    higher_best = m.polarity != "lower_is_better"
-    rows = rows.sort_values("value", ascending=False, na_position="last", kind="stable")
-    me = (rows["area_code"].astype(str) == area_code).to_numpy()
-    eng = england_mask(rows).to_numpy()
-    areas = rows[~eng]
+
+def _rank_finding(areas: pd.DataFrame, area_code: str, higher_best: bool, period: str) -> str:
+    """ "3rd highest of 12 areas" (best first), or "no value for <period>"."""
+    mine = areas["area_code"].astype(str) == area_code
+    if pd.isna(areas.loc[mine, "value"].iloc[0]):
+        return f"no value for {period}"
     ranked = areas["value"].rank(ascending=not higher_best, method="min")
-    my_value = float(rows.loc[me, "value"].iloc[0])
-    name = str(rows.loc[me, "area_name"].iloc[0])
-    n = int(areas["value"].notna().sum())
-    no_value = areas.loc[areas["value"].isna(), "area_name"].astype(str).tolist()
     word = "highest" if higher_best else "lowest"
-    if pd.isna(my_value):
-        finding = f"no value for {period}"
-    else:
-        finding = f"{ordinal(int(ranked[areas['area_code'].astype(str) == area_code].iloc[0]))} {word} of {n} areas"
-    if title is None:
-        title = f"{m.label} in {name}: {finding} ({period})"
-    synthetic = any_synthetic([rows], synthetic)
+    n = int(areas["value"].notna().sum())
+    return f"{ordinal(int(ranked[mine].iloc[0]))} {word} of {n} areas"
 
+
+def _draw(
+    rows: pd.DataFrame,
+    me: np.ndarray,
+    eng: np.ndarray,
+    axis_label: str,
+    title: str,
+    synthetic: bool,
+) -> MplFigure:
+    """The bars (area highlighted, England hatched), whiskers and "no value" labels."""
     v = rows["value"].to_numpy(float)
     lo, hi = rows["lower_95"].to_numpy(float), rows["upper_95"].to_numpy(float)
     y = np.arange(len(rows))
@@ -116,18 +143,34 @@ def comparator_chart(
         ax.set_yticks(y, labels)
         ax.get_yticklabels()[int(np.flatnonzero(me)[0])].set_fontweight("bold")
         ax.set_ylim(len(rows) - 0.5, -0.5)
-        ax.set_xlabel(f"{m.axis_label} (whiskers: 95% confidence interval)")
+        ax.set_xlabel(f"{axis_label} (whiskers: 95% confidence interval)")
         ax.grid(True, axis="x")
         ax.grid(False, axis="y")
         finish(fig, title, synthetic=synthetic)
+    return fig
 
+
+def _words(
+    rows: pd.DataFrame,
+    me: np.ndarray,
+    eng: np.ndarray,
+    m: Any,
+    period: str,
+    finding: str,
+    absent: list[str],
+) -> tuple[str, str]:
+    """The chart's alt text and caption."""
+    unit = m.unit
+    areas = rows[~eng]
     my_row = rows[me].iloc[0]
+    name = str(my_row["area_name"])
+    no_value = areas.loc[areas["value"].isna(), "area_name"].astype(str).tolist()
     alt = (
         f"Horizontal bar chart of {m.name or m.label} in {period} for {name}, "
         f"{len(areas) - 1} comparator areas{' and England' if eng.any() else ''}, sorted from highest "
         f"to lowest, with 95% confidence intervals. {name} is highlighted: "
-        f"{format_value(my_value, unit)}{format_interval(my_row['lower_95'], my_row['upper_95'], unit)}, "
-        f"{finding}."
+        f"{format_value(float(my_row['value']), unit)}"
+        f"{format_interval(my_row['lower_95'], my_row['upper_95'], unit)}, {finding}."
     )
     if eng.any():
         alt += f" England: {format_value(rows.loc[eng, 'value'].iloc[0], unit)}."
@@ -141,5 +184,4 @@ def comparator_chart(
     caption = caption_text(
         rows["source"], period, "Whiskers: 95% confidence intervals. " + " ".join(notes)
     )
-    cols = ("area_name", "period_label", "value", "lower_95", "upper_95", "value_note")
-    return Figure(fig, " ".join(alt.split()), caption, rows.reset_index(drop=True), title, cols)
+    return " ".join(alt.split()), caption

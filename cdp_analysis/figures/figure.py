@@ -350,6 +350,28 @@ def _table_frame(figure: Figure, columns: Sequence[str] | None) -> pd.DataFrame:
     return df.loc[:, ~empty.all(axis=0)]
 
 
+def _slug(text: str) -> str:
+    words = "".join(ch.lower() if ch.isalnum() else " " for ch in text).split()
+    return "-".join(words)[:80] or "chart-data"
+
+
+def csv_link_html(figure: Figure, columns: Sequence[str] | None = None) -> str:
+    """A link that downloads the data behind the chart as CSV: the same rows and columns as
+    the chart's data table (so the same disclosure control as the page), unformatted, UTF-8.
+    The CSV is embedded in the page (a ``data:`` address), so it works offline and is covered
+    by the page's fingerprint in the manifest."""
+    df = _table_frame(figure, columns)
+    text = df.to_csv(index=False, lineterminator="\n")
+    payload = base64.b64encode(text.encode("utf-8")).decode("ascii")
+    name = _slug(figure.title) + ".csv"
+    what = f": {figure.title}" if figure.title else ""
+    return (
+        f'<p class="cdp-download"><a href="data:text/csv;charset=utf-8;base64,{payload}" '
+        f'download="{html.escape(name, quote=True)}" type="text/csv">Download the data behind '
+        f'this chart (CSV, {len(df)} rows)<span class="visually-hidden">{html.escape(what)}</span></a></p>'
+    )
+
+
 def figure_html(
     figure: Figure,
     *,
@@ -370,6 +392,8 @@ def figure_html(
     parts = [
         f'<figure class="cdp-figure">{img}<figcaption>{html.escape(figure.caption)}</figcaption>'
     ]
+    if figure.data is not None and not figure.data.empty:
+        parts.append(csv_link_html(figure, columns))
     if data_table and figure.data is not None and not figure.data.empty:
         table = table_html(
             _table_frame(figure, columns),

@@ -45,10 +45,11 @@ COMPARISON_STYLE: dict[str, tuple[str, str, str]] = {
 }
 NOT_COMPARED_STYLE = ("#FFFFFF", "o", "Not compared")
 
-#: RAG rating -> (background colour, text colour, words). Black text on each background
-#: meets the WCAG 2 AA contrast ratio of 4.5:1 (checked in tests/test_figures.py).
+#: RAG rating -> (background colour, text colour, words). The text colour on each background
+#: meets the WCAG 2 AA contrast ratio of 4.5:1 (checked in tests/test_figures.py). Red is a
+#: dark red with white text: Okabe-Ito vermillion beside orange amber read as two oranges.
 RAG_STYLE: dict[str, tuple[str, str, str]] = {
-    "red": (OKABE_ITO["vermillion"], "#000000", "Red"),
+    "red": ("#A8200D", "#FFFFFF", "Red"),  # a dark red, white text: not mistaken for amber
     "amber": (OKABE_ITO["orange"], "#000000", "Amber"),
     "green": (OKABE_ITO["bluish_green"], "#000000", "Green"),
     "grey": ("#BBBBBB", "#000000", "Grey (not rated)"),

@@ -11,6 +11,7 @@ import pandas as pd
 
 from ..errors import InputError, Problem
 from . import palette
+from .figure import scroll_box
 from .inputs import require_columns
 from .units import format_value
 
@@ -54,9 +55,12 @@ def _text(s: pd.Series) -> pd.Series:
     return s.fillna("").astype(str).map(html.escape)
 
 
-def rag_table_html(summary: pd.DataFrame, caption: str | None = None) -> str:
+def rag_table_html(
+    summary: pd.DataFrame, caption: str | None = None, links: pd.Series | None = None
+) -> str:
     """An HTML ``<table>`` of the RAG summary frame (see cdp_analysis.assessment), grouped by
-    priority in order of ``priority``, rows kept in their given order within a priority."""
+    priority in order of ``priority``, rows kept in their given order within a priority.
+    ``links`` (aligned with ``summary``'s rows) makes each measure's name a link to its chart."""
     require_columns(summary, REQUIRED, WHERE)
     df = summary.reset_index(drop=True)
     rag = df["rag"].fillna("").astype(str).str.strip().str.lower()
@@ -70,12 +74,40 @@ def rag_table_html(summary: pd.DataFrame, caption: str | None = None) -> str:
             ),
             kind=f"{WHERE} data", fix="rate every measure red, amber, green or grey",
         )  # fmt: skip
+    rows, synthetic = _rows(df, rag, links)
+    df = df.assign(_row=rows)
+    n_cols = len(COLUMNS) + 1
+    bodies = []
+    for (number, name), group in df.groupby(["priority", "priority_name"], sort=True, dropna=False):
+        label = html.escape(f"Priority {number}: {name}")
+        bodies.append(
+            f'<tbody><tr><th scope="rowgroup" colspan="{n_cols}">{label}</th></tr>'
+            + "".join(group["_row"])
+            + "</tbody>"
+        )
+    if caption is None:
+        caption = "Each measure's latest position, comparison with England, trend and RAG rating"
+    if synthetic.any():
+        caption += " (includes synthetic demo data)"
+    heads = '<th scope="col">Measure</th>' + "".join(
+        f'<th scope="col">{html.escape(h)}</th>' for h, _ in COLUMNS
+    )
+    return scroll_box(
+        f'<table class="cdp-rag-table"><caption>{html.escape(caption)}</caption>'
+        f"<thead><tr>{heads}</tr></thead>" + "".join(bodies) + "</table>",
+        caption,
+    )
+
+
+def _rows(df: pd.DataFrame, rag: pd.Series, links: pd.Series | None) -> tuple[pd.Series, pd.Series]:
+    """Each measure's ``<tr>`` (escaped text; the rating as a coloured cell with its word),
+    and which rows are synthetic demo data."""
     units = df["unit"].astype(str) if "unit" in df else pd.Series("", index=df.index)
     england = [format_value(v, u) for v, u in zip(df["england_value"], units, strict=True)]
     value = _text(df["value_display"])
     if "interval_display" in df:
         interval = _text(df["interval_display"])
-        value = value + interval.where(interval == "", "<br><small>" + interval + "</small>")
+        value = value + interval.where(interval == "", "<br><small>95% CI " + interval + "</small>")
     value = value + _text(df["period_label"]).map(lambda p: f"<br><small>{p}</small>" if p else "")
     eng = _text(df["england_display"]) if "england_display" in df else _text(pd.Series(england))
     vs = _text(df["vs_england"])
@@ -100,8 +132,12 @@ def rag_table_html(summary: pd.DataFrame, caption: str | None = None) -> str:
     )
     objectives = _text(df["objectives"]) if "objectives" in df else pd.Series("", index=df.index)
     source = _text(short_source(df["source"])).where(~synthetic, "synthetic demo data")
+    name = _text(df["short_name"])
+    if links is not None:
+        href = _text(pd.Series(list(links), index=df.index))
+        name = name.where(href == "", '<a href="' + href + '">' + name + "</a>")
     header = (
-        '<th scope="row">' + _text(df["short_name"])
+        '<th scope="row">' + name
         + objectives.where(objectives == "", "<br><small>Objective " + objectives + "</small>")
         + source.where(source == "", "<br><small>Source: " + source + "</small>")
         + "</th>"
@@ -113,24 +149,4 @@ def rag_table_html(summary: pd.DataFrame, caption: str | None = None) -> str:
         else:
             text = df[col] if col.endswith("_cell") else _text(df[col])  # *_cell: escaped
             cells = cells + "<td>" + text + "</td>"
-    df = df.assign(_row="<tr>" + cells + "</tr>")
-    n_cols = len(COLUMNS) + 1
-    bodies = []
-    for (number, name), group in df.groupby(["priority", "priority_name"], sort=True, dropna=False):
-        label = html.escape(f"Priority {number}: {name}")
-        bodies.append(
-            f'<tbody><tr><th scope="rowgroup" colspan="{n_cols}">{label}</th></tr>'
-            + "".join(group["_row"])
-            + "</tbody>"
-        )
-    if caption is None:
-        caption = "Each measure's latest position, comparison with England, trend and RAG rating"
-    if synthetic.any():
-        caption += " (includes synthetic demo data)"
-    heads = '<th scope="col">Measure</th>' + "".join(
-        f'<th scope="col">{html.escape(h)}</th>' for h, _ in COLUMNS
-    )
-    return (
-        f'<table class="cdp-rag-table"><caption>{html.escape(caption)}</caption>'
-        f"<thead><tr>{heads}</tr></thead>" + "".join(bodies) + "</table>"
-    )
+    return "<tr>" + cells + "</tr>", synthetic

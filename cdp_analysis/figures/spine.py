@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure as MplFigure
 
 from ..errors import InputError, Problem
 from ..tidy import UTLA
@@ -112,6 +113,34 @@ def spine_chart(
     summary = summary.reset_index(drop=True)
     no_duplicates(summary, ["measure_id"], WHERE, "pass one summary row per measure")
     pol = _polarity(summary, measures)
+    spread = _spread(summary, utla_values)
+    frame = summary.assign(polarity=pol)
+    pos = spine_positions(frame, spread)
+    drawable = pos.notna().all(axis=1) & frame["england_value"].notna()
+    vs = frame["vs_england"].fillna("").astype(str)
+    area_name = area_name or (
+        str(summary["area_name"].iloc[0]) if "area_name" in summary else "The area"
+    )
+    n = len(frame)
+    counts = {k: int((vs == k).sum()) for k in palette.COMPARISON_STYLE}
+    if title is None:
+        parts = [f"{counts[k]} {k.lower()}" for k in ("Better", "Similar", "Worse")]
+        title = f"{area_name} compared with England on {n} measures: {', '.join(parts)}"
+    synthetic = any_synthetic([summary, utla_values], synthetic)
+
+    fig = _draw(pos, drawable.to_numpy(), vs, frame, area_name, (title, synthetic))
+    alt, caption = _words(summary, vs, drawable, area_name, title)
+    data = frame.join(
+        spread.rename(columns={"min": "lowest_area_value", "max": "highest_area_value"})
+    )
+    cols = ("short_name", "period_label", "value", "england_value", "vs_england", "lowest_area_value",
+            "q25", "q75", "highest_area_value")  # fmt: skip
+    return Figure(fig, alt, caption, data, title, cols)
+
+
+def _spread(summary: pd.DataFrame, utla_values: pd.DataFrame) -> pd.DataFrame:
+    """Per summary row: the lowest, 25th percentile, 75th percentile and highest value of
+    the upper-tier local authorities, and how many there are."""
     utla = utla_values[utla_values["area_type"].astype(str) == UTLA]
     utla = utla.assign(measure_id=utla["indicator_id"].astype(str)).merge(
         summary[["measure_id", "period_label"]].astype(str), on=["measure_id", "period_label"]
@@ -126,26 +155,26 @@ def spine_chart(
         .rename(columns={"25%": "q25", "75%": "q75", "count": "n_areas"})
     )
     spread = spread.reindex(summary["measure_id"].astype(str)).set_axis(summary.index)
-    frame = summary.assign(polarity=pol)
-    pos = spine_positions(frame, spread)
-    drawable = pos.notna().all(axis=1) & frame["england_value"].notna()
-    vs = frame["vs_england"].fillna("").astype(str)
-    area_name = area_name or (
-        str(summary["area_name"].iloc[0]) if "area_name" in summary else "The area"
-    )
+    return spread
+
+
+def _draw(
+    pos: pd.DataFrame,
+    d: np.ndarray,
+    vs: pd.Series,
+    frame: pd.DataFrame,
+    area_name: str,
+    words: tuple[str, bool],
+) -> MplFigure:
+    """The bands, England's line, the area's markers by comparison, and the value table
+    (``d``: the rows that can be drawn; ``words``: the title and whether data are synthetic)."""
+    title, synthetic = words
     n = len(frame)
     y = np.arange(n)
-    counts = {k: int((vs == k).sum()) for k in palette.COMPARISON_STYLE}
-    if title is None:
-        parts = [f"{counts[k]} {k.lower()}" for k in ("Better", "Similar", "Worse")]
-        title = f"{area_name} compared with England on {n} measures: {', '.join(parts)}"
-    synthetic = any_synthetic([summary, utla_values], synthetic)
-
     with styled():
         fig, (ax, tab) = new_figure(
             10, 1.6 + 0.42 * n, ncols=2, gridspec_kw={"width_ratios": [3, 2]}
         )
-        d = drawable.to_numpy()
         ax.barh(
             y[d], (pos["q25"] - pos["lo"])[d], left=pos["lo"][d], height=0.6,
             color=palette.SPINE_OUTER, label="Range of upper-tier local authorities",
@@ -174,7 +203,7 @@ def spine_chart(
                     pos["area"][sel], y[sel], s=70, marker=marker, color=colour,
                     edgecolors="black", linewidths=0.8, zorder=5, label=f"{area_name}: {label}",
                 )  # fmt: skip
-        ax.set_yticks(y, summary["short_name"].astype(str))
+        ax.set_yticks(y, frame["short_name"].astype(str))
         ax.set_ylim(n - 0.5, -1.5)  # the top row holds the value table's headings
         ax.set_xlim(-1.08, 1.08)
         ax.set_xticks([-1, 0, 1], ["Worst area", "England", "Best area"])
@@ -185,6 +214,14 @@ def spine_chart(
         legend_below(fig, ncols=3)
         finish(fig, title, synthetic=synthetic)
 
+    return fig
+
+
+def _words(
+    summary: pd.DataFrame, vs: pd.Series, drawable: pd.Series, area_name: str, title: str
+) -> tuple[str, str]:
+    """The chart's alt text (every measure named under its comparison) and caption."""
+    n = len(summary)
     listed = []
     for key in palette.COMPARISON_STYLE:
         names = summary.loc[vs == key, "short_name"].astype(str).tolist()
@@ -213,12 +250,7 @@ def spine_chart(
             else ""
         ),
     )
-    data = frame.join(
-        spread.rename(columns={"min": "lowest_area_value", "max": "highest_area_value"})
-    )
-    cols = ("short_name", "period_label", "value", "england_value", "vs_england", "lowest_area_value",
-            "q25", "q75", "highest_area_value")  # fmt: skip
-    return Figure(fig, " ".join(alt.split()), caption, data, title, cols)
+    return " ".join(alt.split()), caption
 
 
 def _value_table(ax, frame: pd.DataFrame, n: int, area_name: str) -> None:

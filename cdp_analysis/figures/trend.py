@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure as MplFigure
 
 from ..errors import InputError, Problem
 from ..stats import BETTER, HIGHER, LOWER, NOT_APPLICABLE, POLARITIES, SIMILAR, WORSE, compare
@@ -227,7 +228,6 @@ def trend_chart(
     tgt = TargetLine.coerce(target)
     target_level, baseline = _target_value(tgt, area) if tgt else (None, None)
     name = str(area["area_name"].iloc[0])
-    unit = m.unit
     valued = area[area["value"].notna()]
     latest = valued.iloc[-1] if len(valued) else area.iloc[-1]
     phrase, eng_value = _comparison(latest, england, m.polarity)
@@ -242,6 +242,32 @@ def trend_chart(
     synthetic = any_synthetic([area, england, comparator], synthetic)
     target_date = pd.Timestamp(tgt.target_date) if tgt and tgt.target_date else None
 
+    fig, target_sentence = _draw(
+        area, england, comparator, m, name, (tgt, target_level, baseline, target_date),
+        title, synthetic,
+    )  # fmt: skip
+    alt = _alt(area, england, comparator, m, name, latest, (phrase, eng_value), target_sentence)
+    shown = pd.concat([area, england, comparator])
+    caption = caption_text(
+        shown["source"], f"{first} to {last}", "Shaded band: 95% confidence interval."
+    )
+    return Figure(fig, " ".join(alt.split()), caption, shown.reset_index(drop=True), title)
+
+
+def _draw(
+    area: pd.DataFrame,
+    england: pd.DataFrame,
+    comparator: pd.DataFrame,
+    m: Any,
+    name: str,
+    target: tuple,
+    title: str,
+    synthetic: bool,
+) -> tuple[MplFigure, str]:
+    """The area's band and line, England's and the comparator's lines and the target
+    (``target``: the line, its level, the baseline row and the target date); returns the
+    figure and the target's sentence for the alt text."""
+    tgt, target_level, baseline, target_date = target
     with styled():
         fig, ax = new_figure(8, 4.6)
         x = date_numbers(area["period_end"])
@@ -265,14 +291,32 @@ def trend_chart(
             )  # fmt: skip
         target_sentence = ""
         if tgt is not None:
-            target_sentence = _draw_target(ax, tgt, target_level, baseline, unit, target_date)
+            target_sentence = _draw_target(ax, tgt, target_level, baseline, m.unit, target_date)
         xlabel = time_axis(ax, area["period_end"], area["period_label"], extend_to=target_date)
         ax.set_xlabel(xlabel)
         ax.set_ylabel(m.axis_label)
         ax.set_ylim(bottom=0)
         legend_below(fig, ncols=3)
         finish(fig, title, synthetic=synthetic)
+    return fig, target_sentence
 
+
+def _alt(
+    area: pd.DataFrame,
+    england: pd.DataFrame,
+    comparator: pd.DataFrame,
+    m: Any,
+    name: str,
+    latest: pd.Series,
+    comparison: tuple[str, float],
+    target_sentence: str,
+) -> str:
+    """The chart's alt text (``comparison``: the phrase comparing the latest value with
+    England, and England's value)."""
+    phrase, eng_value = comparison
+    unit = m.unit
+    first, last = str(area["period_label"].iloc[0]), str(area["period_label"].iloc[-1])
+    period = str(latest["period_label"])
     comp_text = f", {comparator['area_name'].iloc[0]}" if len(comparator) else ""
     lines = f"England{comp_text}" if len(england) else comp_text.lstrip(", ")
     alt = (
@@ -288,11 +332,7 @@ def trend_chart(
     gaps = area.loc[area["value"].isna(), "period_label"].astype(str).tolist()
     if gaps:
         alt += f" No value for {', '.join(gaps)} (gaps in the line)."
-    shown = pd.concat([area, england, comparator])
-    caption = caption_text(
-        shown["source"], f"{first} to {last}", "Shaded band: 95% confidence interval."
-    )
-    return Figure(fig, " ".join(alt.split()), caption, shown.reset_index(drop=True), title)
+    return alt
 
 
 def _draw_target(ax, tgt: TargetLine, level, baseline, unit: str, target_date) -> str:
