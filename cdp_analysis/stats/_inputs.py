@@ -292,3 +292,15 @@ class GroupSums:
         if self.starts is not None:
             return np.arange(len(self.codes)) - self.starts[self.codes]
         return pd.Series(self.codes).groupby(self.codes).cumcount().to_numpy()
+
+
+def require_columns(df: pd.DataFrame, needed: list, func: str) -> None:
+    """Refuse a table without every column in ``needed``, naming the columns it has."""
+    missing = [c for c in needed if c not in df.columns]
+    if missing:
+        raise StatsInputError(
+            None,
+            f"columns not found: {', '.join(missing)}",
+            kind=f"{func} input",
+            fix=f"the table has columns {', '.join(map(str, df.columns))}",
+        )

@@ -36,13 +36,13 @@ import pandas as pd
 from cdp_analysis.stats._inputs import (
     GroupSums,
     Shape,
-    StatsInputError,
     as_float,
     check_non_negative,
     group_codes,
     level_suffix,
     levels,
     reject,
+    require_columns,
     wrap,
 )
 from cdp_analysis.stats.poisson import count_limits
@@ -256,7 +256,7 @@ def dsr_grouped(
     group_cols = [group_cols] if isinstance(group_cols, str) else list(group_cols)
     needed = [*group_cols, count_col, pop_col, *([age_col] if age_col else [])]
     needed += [standard] if isinstance(standard, str) else []
-    _require_columns(df, needed + list(frequency_cols or []), func)
+    require_columns(df, needed + list(frequency_cols or []), func)
     levels_, _ = levels(confidence, func)
 
     codes, keys = group_codes(df, group_cols)
@@ -291,17 +291,6 @@ def dsr_grouped(
         out[f"lower_{suffix}"] = lower
         out[f"upper_{suffix}"] = upper
     return out
-
-
-def _require_columns(df: pd.DataFrame, needed: list, func: str) -> None:
-    missing = [c for c in needed if c not in df.columns]
-    if missing:
-        raise StatsInputError(
-            None,
-            f"columns not found: {', '.join(missing)}",
-            kind=f"{func} input",
-            fix=f"the table has columns {', '.join(map(str, df.columns))}",
-        )
 
 
 def _row_weights(

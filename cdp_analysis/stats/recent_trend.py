@@ -40,7 +40,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cdp_analysis.stats._inputs import StatsInputError, as_float, group_codes, reject, z_value
+from cdp_analysis.stats._inputs import (
+    StatsInputError,
+    as_float,
+    group_codes,
+    reject,
+    require_columns,
+    z_value,
+)
 from cdp_analysis.stats.comparison import HIGHER_IS_BETTER, LOWER_IS_BETTER, POLARITIES
 
 #: chi-square on 1 degree of freedom at 99.8%.
@@ -259,15 +266,7 @@ def _data_columns(kind, count_col, denominator_col, value_col, lower_col, upper_
 
 
 def _check_columns(df: pd.DataFrame, cols: list, polarity: str, polarity_col) -> None:
-    cols = cols + ([polarity_col] if polarity_col else [])
-    absent = [c for c in cols if c not in df.columns]
-    if absent:
-        raise StatsInputError(
-            None,
-            f"columns not found: {', '.join(absent)}",
-            kind=f"{_FUNC} input",
-            fix=f"the table has columns {', '.join(map(str, df.columns))}",
-        )
+    require_columns(df, cols + ([polarity_col] if polarity_col else []), _FUNC)
     if polarity_col is None and polarity not in POLARITIES:
         raise StatsInputError(
             None,
