@@ -2,7 +2,7 @@
 
 Subcommands: ``run`` (the quarterly pack), ``validate`` (check input files), ``fetch``
 (download Fingertips indicators), ``demo-data`` (regenerate the synthetic demo set) and
-``verify`` (re-check a pack's input hashes). Problems the user can fix are printed as one
+``verify`` (re-check a pack's input hashes) and ``plan new`` (a plan file to fill in). Problems the user can fix are printed as one
 clear message and a non-zero exit status, never a traceback.
 """
 
@@ -39,6 +39,7 @@ _COMMANDS: dict[str, str] = {
     "validate": "commands.validate",
     "fetch": "commands.fetch",
     "demo-data": "commands.demo_data",
+    "plan": "commands.plan",
 }
 
 

@@ -82,11 +82,14 @@ def _header(path: Path) -> set[str]:
     return {c.strip().strip('"') for c in first.split(",")}
 
 
-def _read_targets(path: Path, data_dir: Path) -> object:
+def _catalogue_path(path: Path, data_dir: Path) -> Path:
+    """The indicators.yaml beside a plan file, else the data folder's."""
     cat_path = path.parent / catalogue.INDICATORS_FILE
-    if not cat_path.is_file():
-        cat_path = data_dir / catalogue.INDICATORS_FILE
-    return catalogue.load_targets(path, catalogue.load_indicators(cat_path))
+    return cat_path if cat_path.is_file() else data_dir / catalogue.INDICATORS_FILE
+
+
+def _read_targets(path: Path, data_dir: Path) -> object:
+    return catalogue.load_targets(path, catalogue.load_indicators(_catalogue_path(path, data_dir)))
 
 
 #: Every kind, in the order they are tried (the first whose sniff matches wins).
@@ -171,6 +174,8 @@ class Result:
     ok: bool
     message: str = ""
     skipped: bool = False
+    #: Things a valid file may still lack (e.g. a plan's objectives that no measure evidences).
+    notes: tuple[str, ...] = ()
 
 
 def detect(path: str | Path, *, guess: bool = True) -> Kind | None:
@@ -230,7 +235,7 @@ def validate_file(path: str | Path, data_dir: str | Path) -> Result:
             "file the columns of one of these kinds",
         )
     try:
-        kind.read(path, data_dir)
+        loaded = kind.read(path, data_dir)
     except CdpError as exc:
         return Result(path, kind.name, False, str(exc))
     except Exception as exc:  # a loader bug must not hide the other files' results
@@ -239,7 +244,26 @@ def validate_file(path: str | Path, data_dir: str | Path) -> Result:
             f"{path}: cdp-analysis could not read this file ({type(exc).__name__}: {exc}). "
             "This is a bug in cdp-analysis: please report it with the file's first lines.",
         )  # fmt: skip
+    if kind.read is _read_targets:
+        return Result(path, kind.name, True, notes=_plan_notes(path, data_dir, loaded))
     return Result(path, kind.name, True)
+
+
+def _plan_notes(path: Path, data_dir: Path, plans: list) -> tuple[str, ...]:
+    """One line per objective of each plan that no measure evidences (the plan is valid,
+    but the pack will show nothing for that objective)."""
+    from .plan.plans import objectives_without_measure
+
+    cat = catalogue.load_indicators(_catalogue_path(path, data_dir))
+    notes = []
+    for plan in plans:
+        for number, text in objectives_without_measure(plan, cat):
+            notes.append(
+                f"plan '{plan.id}': objective {number} has no measure (\"{text}\"): give a "
+                'target for a measure with objective: "' + number + '", or add a measure '
+                "to indicators.yaml"
+            )
+    return tuple(notes)
 
 
 def validate_paths(paths: Iterable[str | Path], data_dir: str | Path) -> list[Result]:

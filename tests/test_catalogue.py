@@ -506,3 +506,22 @@ def test_direction_target_refuses_a_typed_baseline(tmp_path):
     path.write_text(bad, encoding="utf-8")
     with pytest.raises(InputError, match="baseline_value cannot be set for a direction target"):
         load_targets(path, load_indicators(data / "indicators.yaml"))
+
+
+def test_catalogue_cut_between_two_measures_gives_a_clear_error(tmp_path):
+    """A copy of indicators.yaml cut off cleanly between two measures is still valid YAML
+    with fewer measures; the plan's targets then name measures it lacks, and the error says
+    the catalogue may be cut off, how many measures it has and which is the last."""
+    text = (DATA / "indicators.yaml").read_text(encoding="utf-8")
+    (tmp_path / "indicators.yaml").write_text(
+        text[: text.index("  - id: cawn_notices")], encoding="utf-8"
+    )
+    cut = load_indicators(tmp_path / "indicators.yaml")
+    assert cut.measures[-1].id == "cpi_drug_reports"
+    err = _error(load_targets, DATA / "targets.yaml", cut)
+    message = str(err)
+    assert "no measure 'cawn_notices' in indicators.yaml" in message
+    assert (
+        f"indicators.yaml has {len(cut.measures)} measures, the last 'cpi_drug_reports': if "
+        "that file was cut off (a broken download or copy), restore the complete file"
+    ) in message

@@ -37,11 +37,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--data", type=Path, default=None, metavar="DIR", help="data folder (default data/)"
     )
     parser.add_argument(
+        "--plan",
         "--targets",
+        dest="targets",
         type=Path,
         default=None,
         metavar="FILE",
-        help="targets file (default DATA/targets.yaml)",
+        help="plans file, e.g. one written by 'plan new' (default DATA/targets.yaml; an area "
+        "with no plan there, nor in DATA/plans/CODE.yaml, is compared with England only)",
     )
     parser.add_argument(
         "--out", type=Path, default=None, metavar="DIR", help="output folder (default outputs/)"

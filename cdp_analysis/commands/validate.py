@@ -37,6 +37,8 @@ def main(args: argparse.Namespace) -> int:
             continue
         if r.ok:
             print(f"ok      {r.path}  [{r.kind}]")
+            for note in r.notes:
+                print(f"    note: {note}")
         else:
             bad += 1
             kind = f"  [taken for: {r.kind}]" if r.kind else ""

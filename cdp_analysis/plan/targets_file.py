@@ -91,13 +91,24 @@ def load_targets(path: str | Path | None = None, catalogue: Catalogue | None = N
             seen.setdefault(plan.id, _line(p, "id"))
             plans.append(plan)
     if probs:
-        raise InputError(
-            path,
-            probs.items,
-            kind=kind,
-            fix="edit the file as its header comment describes (keys, allowed values)",
-        )
+        raise InputError(path, probs.items, kind=kind, fix=_targets_fix(probs, catalogue))
     return plans
+
+
+def _targets_fix(probs: _Problems, catalogue: Catalogue) -> str:
+    """The fix line: when targets name measures the catalogue lacks, indicators.yaml may have
+    been cut off (a broken copy that still parses), so say how far it goes."""
+    fix = "edit the file as its header comment describes (keys, allowed values)"
+    unknown = [p for p in probs.items if ": no measure '" in p.message]
+    if not unknown or not catalogue.measures:
+        return fix
+    where = catalogue.path.name if catalogue.path else "indicators.yaml"
+    return (
+        f"{len(unknown)} target(s) name a measure that {where} does not have. {where} has "
+        f"{len(catalogue.measures)} measures, the last '{catalogue.measures[-1].id}': if that "
+        f"file was cut off (a broken download or copy), restore the complete file; otherwise "
+        "give each target a measure id from it"
+    )
 
 
 def _read_plan(p: _Map, i: int, catalogue: Catalogue, probs: _Problems) -> Plan | None:
