@@ -227,6 +227,21 @@ def _checked(numerator: Any, denominator: Any, func: str, names=("numerator", "d
     return x, n, shape
 
 
+def _checked_proportion(numerators: Any, denominators: Any, func: str):
+    """Numerators and denominators as float arrays, no numerator above its denominator."""
+    x, n, shape = _checked(numerators, denominators, func)
+    reject(
+        x > n,
+        func,
+        "numerator",
+        "numerator(s) above the denominator",
+        "numerator <= denominator",
+        "check the two columns",
+        shape,
+    )
+    return x, n, shape
+
+
 def funnel_limits_proportion(
     numerators: Any, denominators: Any, multiplier: float = 100
 ) -> pd.DataFrame:
@@ -238,16 +253,7 @@ def funnel_limits_proportion(
     denominator are left out of the average.
     """
     func = "funnel_limits_proportion"
-    x, n, shape = _checked(numerators, denominators, func)
-    reject(
-        x > n,
-        func,
-        "numerator",
-        "numerator(s) above the denominator",
-        "numerator <= denominator",
-        "check the two columns",
-        shape,
-    )
+    x, n, shape = _checked_proportion(numerators, denominators, func)
     ok = ~(np.isnan(x) | np.isnan(n))
     with np.errstate(invalid="ignore", divide="ignore"):  # no denominators: NaN average
         average = x[ok].sum() / n[ok].sum()
@@ -486,16 +492,7 @@ def funnel_significance(
 
 def _proportion_significance(numerators: Any, denominators: Any, func: str) -> Any:
     """x/n against the limits at n around the pooled average."""
-    x, n, shape = _checked(numerators, denominators, func)
-    reject(
-        x > n,
-        func,
-        "numerator",
-        "numerator(s) above the denominator",
-        "numerator <= denominator",
-        "check the two columns",
-        shape,
-    )
+    x, n, shape = _checked_proportion(numerators, denominators, func)
     missing = np.isnan(x) | np.isnan(n)
     average = x[~missing].sum() / n[~missing].sum()
     with np.errstate(divide="ignore", invalid="ignore"):
