@@ -561,6 +561,9 @@ def _finish_area(
     ]
     html = render_index(a.pack, summary=summary, failures=failures, synthetic=synthetic)
     (a.build / "index.html").write_text(html, encoding="utf-8", newline="\n")
+    from .pages import write_data_log
+
+    write_data_log(a.build, a.pack, inputs)  # every input file; hashed below as a pack file
     status = "failed" if failures else "ok"
     seconds = time.perf_counter() - (a.started or time.perf_counter())
     entries = [
