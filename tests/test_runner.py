@@ -700,3 +700,44 @@ def test_several_areas_in_one_run(data_dir, tmp_path):
     assert "Area E06000045, quarter 2025-26Q4" in nb
     m = json.loads((out / "E06000045" / QUARTER / "manifest.json").read_text())
     assert m["parameters"]["area_code"] == "E06000045" and m["status"] == "ok"
+
+
+@slow
+def test_serial_and_fanned_out_runs_give_byte_identical_pages(data_dir, tmp_path, monkeypatch):
+    """Three areas with ``--jobs 1`` (one notebook at a time) and ``--jobs 2`` (the areas'
+    notebooks shared by two workers): the same HTML bytes; the inputs are checked once per
+    run, not once per area."""
+    from cdp_analysis.report import runner
+
+    checked = []
+    real = runner.preflight
+    monkeypatch.setattr(runner, "preflight", lambda *a: (checked.append(a), real(*a))[1])
+    codes = ["E06000044", "E06000045", "E06000043"]
+    pages = {}
+    for jobs in ("1", "2"):
+        out = tmp_path / f"jobs-{jobs}"
+        code, _, err = cli_run(
+            "run", "--area", *codes, "--quarter", QUARTER, "--notebooks", str(FIXTURES),
+            "--data", str(data_dir), "--out", str(out), "--jobs", jobs,
+        )  # fmt: skip
+        assert code == 0, err
+        pages[jobs] = {
+            p.relative_to(out).as_posix(): p.read_bytes() for p in out.glob("*/*/*.html")
+        }
+    assert len(checked) == 2  # one pre-flight per run
+    assert sorted(pages["1"]) == sorted(
+        f"{c}/{QUARTER}/{name}.html" for c in codes for name in ["index", *PAGES]
+    )
+    assert pages["1"] == pages["2"]
+
+
+def test_jobs_default_to_the_usable_cpus(monkeypatch):
+    from cdp_analysis.report import runner
+
+    if hasattr(os, "process_cpu_count"):
+        monkeypatch.setattr(os, "process_cpu_count", lambda: 3)
+    else:
+        monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 2, 5}, raising=False)
+    assert runner.default_workers() == 3
+    code, _, err = cli_run("run", "--jobs", "0")
+    assert code == 2 and "--jobs must be 1 or more." in err

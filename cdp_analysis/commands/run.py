@@ -57,11 +57,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="report notebooks folder (default notebooks/)",
     )
     parser.add_argument(
+        "--jobs",
         "--workers",
+        dest="workers",
         type=int,
         default=None,
         metavar="N",
-        help="worker processes, each with one warm kernel (default: min(2, CPU count))",
+        help="worker processes building at once, each with one warm kernel; the areas' "
+        "notebooks are shared among them (default: the number of usable CPUs; 1: one "
+        "notebook at a time)",
     )
     parser.add_argument(
         "--comparators",
@@ -114,7 +118,7 @@ def main(args: argparse.Namespace) -> int:
     from ..report.runner import area_codes
 
     if args.workers is not None and args.workers < 1:
-        raise CdpError("--workers must be 1 or more.")
+        raise CdpError("--jobs must be 1 or more.")
     data = args.data or default_data_dir()
     options = RunOptions(
         areas=area_codes(

@@ -40,7 +40,13 @@ def resolve_quarter(text: str, data_dir: Path) -> Quarter:
 
 
 def default_workers() -> int:
-    return max(1, min(2, os.cpu_count() or 1))
+    """``--jobs`` by default: the CPUs this process may run on (its affinity mask where the
+    OS has one, so a container or ``taskset`` limit is respected), at least 1."""
+    if hasattr(os, "process_cpu_count"):  # Python 3.13+
+        return max(1, os.process_cpu_count() or 1)
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
 
 
 @dataclass
