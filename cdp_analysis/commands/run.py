@@ -76,6 +76,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "upper-tier LAs of the area's region, or data/lookups/comparators.csv)",
     )
     parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress on stderr (a bar on a terminal, else one line per finished area); "
+        "warnings and the final line are still printed",
+    )
+    parser.add_argument(
         "--zip", action="store_true", help="also write <quarter>.zip beside each pack, for email"
     )
     parser.add_argument(
@@ -131,6 +137,7 @@ def main(args: argparse.Namespace) -> int:
         notebooks_dir=args.notebooks or notebooks_dir(),
         workers=args.workers,
         zip=args.zip,
+        quiet=args.quiet,
         comparators=args.comparators,
     )
     _stop_on_sigterm()
