@@ -14,6 +14,7 @@ from ..plan.plans import NO_AMBITIONS_SENTENCE
 from . import display as show
 from .changes import change_item_html, changes_table
 from .groups import measure_href, with_data
+from .intros import plan_sentence_html
 from .measure_blocks import show_waiting_for_data
 from .objectives import objectives_html
 from .report_data import Report
@@ -75,8 +76,12 @@ def summary_for_pages(report: Report) -> pd.DataFrame:
     s = report.summary
     s = s[s["measure_id"].isin(with_data(report, s["measure_id"]))].copy()
     s["priority_name"] = s["priority"].map(priority_names(report)).fillna(s["priority_name"])
-    if not report.has_plan:
+    if not report.has_plan:  # the catalogue's objective numbers are another plan's
         s["target_text"] = "No local target"
+        s["objectives"] = ""
+    elif report.plan.objectives:  # a plan with its own objectives: the ones its targets name
+        named = {t.measure: t.objective or "" for t in report.plan.targets}
+        s["objectives"] = s["measure_id"].map(named).fillna("")
     return s
 
 
@@ -98,10 +103,10 @@ def show_rag_summary(report: Report) -> None:
         + figures.rag_table_html(shown, caption, links=links)
         + f'<p class="cdp-note">{esc(ENGLAND_COLUMN_NOTE)}</p></div>'
     )
-    # every objective listed, in a region that scrolls by itself on a phone
-    objectives = objectives_html(report.catalogue, report.area_code)
-    head, table = objectives.split("<table", 1)
-    markup += head + figures.scroll_box("<table" + table, "The plan's objectives")
+    if report.has_plan:  # every objective of the plan, in a region that scrolls on a phone
+        objectives = objectives_html(report.catalogue, report.area_code, report.plan)
+        head, table = objectives.split("<table", 1)
+        markup += head + figures.scroll_box("<table" + table, "The plan's objectives")
     show.show_text(markup)
     show_waiting_for_data(report)
 
@@ -195,6 +200,7 @@ def board_summary_html(report: Report) -> str:
     worse = changes[changes["significant"] & (changes["worse"] == True)]  # noqa: E712
     parts = [
         '<div class="cdp-board">',
+        plan_sentence_html(report),
         f'<p class="cdp-headline">{esc(_board_headline(report, shown, worse))}</p>',
     ]
     if report.has_plan:
