@@ -361,6 +361,33 @@ def test_trend_direction_target_marks_the_baseline():
     assert "statistically significant increase from the 2022/23 baseline of 6.0%" in figure.alt
 
 
+@pytest.mark.parametrize(
+    "target",
+    [
+        TargetLine("direction", direction="increase", baseline_period="2022/23"),
+        TargetLine("multiple", multiple=2, baseline_period="2022/23"),
+        *(
+            [TargetLine("direction", direction="increase", baseline_period="2022/23", threshold=7.0)]
+            if "threshold" in TargetLine.__dataclass_fields__  # issue 14: the target level
+            else []
+        ),
+    ],
+    ids=lambda t: f"{t.kind}{'-threshold' if getattr(t, 'threshold', None) else ''}",
+)
+def test_trend_target_legend_names_the_baseline_period(target):
+    """Issue 13: the legend says which baseline the target is judged against ("Target:
+    significant increase on 2022/23", "Target: 2 x 2022/23 = 12.0%"), not just "baseline"."""
+    figure = trend_chart(trend_frame(), AREA, measure=OPIATE, target=target)
+    labels = figure.fig.axes[0].get_legend_handles_labels()[1]
+    targets = [label for label in labels if label.startswith("Target")]
+    assert "Baseline (2022/23)" in labels or targets, labels
+    if target.kind == "multiple" or getattr(target, "threshold", None):
+        assert targets, labels
+    for label in targets:
+        assert "2022/23" in label, label
+    assert "the 2022/23 baseline of 6.0%" in figure.alt
+
+
 def test_trend_similar_when_interval_contains_england():
     data = trend_frame()
     latest = (data["area_code"] == AREA) & (data["period_label"] == "2024/25")

@@ -353,7 +353,7 @@ def _draw_target(ax, tgt: TargetLine, level, baseline, unit: str, target_date) -
             mfc="none",
             mec=palette.TARGET,
             mew=1.5,
-            label=f"Target: significant {tgt.direction} from baseline",
+            label=f"Target: significant {tgt.direction} on {tgt.baseline_period}",
         )
         return (
             f"The target is a statistically significant {tgt.direction} from the "
@@ -361,7 +361,7 @@ def _draw_target(ax, tgt: TargetLine, level, baseline, unit: str, target_date) -
         )
     if tgt.kind == "multiple":
         base = level / float(tgt.multiple)
-        label = f"Target: {tgt.multiple:g} x baseline = {format_value(level, unit)}"
+        label = f"Target: {tgt.multiple:g} x {tgt.baseline_period or 'baseline'} = {format_value(level, unit)}"
         sentence = (
             f"The target is {tgt.multiple:g} times the {tgt.baseline_period or 'baseline'} "
             f"baseline of {format_value(base, unit)}, that is {format_value(level, unit)}{by}{words}."

@@ -1,4 +1,5 @@
-"""No real figure set among synthetic ones on the pages a reader sees (issue 13).
+"""The rendered Portsmouth pack as a reader sees it (issue 13): no real figure set among
+synthetic ones, and every target names the baseline period it is judged against.
 
 tests/test_real_vs_synthetic.py checks the assessment tables behind the pack; this module
 walks the rendered HTML of the bundled Portsmouth pack, built once per quarter with the real
@@ -18,6 +19,12 @@ whether it is real or synthetic demo data, and then:
 * each row of the overview's table shows England only when England's figure is of the
   area's kind.
 
+Baseline wording: for every measure whose target is judged against a baseline (direction
+and multiple targets), each chart's alt text that mentions the baseline, the overview's
+target cell and its "why this rating" sentence name the period the assessment actually used
+(``report.assessment.targets["baseline_period"]``, e.g. "2019-21" for deaths, "12 months to
+2022/23 Q4" for local counts), not the plan's baseline year alone.
+
 The data log's disclosure rule (no record of the record-level episodes) is checked here too.
 """
 
@@ -35,6 +42,7 @@ import pandas as pd
 import pytest
 
 from cdp_analysis import cli, indicator_table, tidy
+from cdp_analysis.pages.report_data import load_report
 from cdp_analysis.paths import default_data_dir
 from cdp_analysis.plan.catalogue import load_indicators
 
@@ -60,16 +68,21 @@ def catalogue():
 
 
 @pytest.fixture(scope="module", params=list(QUARTERS))
-def pack(request, tmp_path_factory) -> Path:
+def quarter(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def pack(quarter, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("rendered")
     err = io.StringIO()
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
         code = cli.main(
-            ["run", "--area", AREA, "--quarter", request.param, "--data", str(DATA),
+            ["run", "--area", AREA, "--quarter", quarter, "--data", str(DATA),
              "--out", str(out)]
         )  # fmt: skip
     assert code == 0, err.getvalue()
-    return out / AREA / QUARTERS[request.param]
+    return out / AREA / QUARTERS[quarter]
 
 
 def figures(pack: Path) -> list[tuple[str, str, list[dict]]]:
@@ -214,3 +227,45 @@ def test_data_log_shows_no_record(pack):
     lines = (DATA / "demo" / "episodes_E06000044_demo.csv").read_text().splitlines()[1:]
     ids = {line.split(",", 1)[0] for line in lines}
     assert ids and not any(i in log for i in ids)
+
+
+@pytest.fixture(scope="module")
+def baselines(quarter) -> dict[str, str]:
+    """The baseline period each baseline-judged target of Portsmouth's plan used."""
+    t = load_report(AREA, quarter).assessment.targets
+    t = t[(t["area_code"] == AREA) & t["target_type"].isin(["direction", "multiple_of_baseline"])]
+    return {
+        r.measure_id: r.baseline_period
+        for r in t.itertuples()
+        if isinstance(r.baseline_period, str)
+    }
+
+
+def test_chart_alt_texts_name_the_baseline_period_used(pack, catalogue, baselines):
+    checked = 0
+    for page, alt, _ in figures(pack):
+        if "baseline" not in alt or not alt.startswith("Line chart of"):
+            continue
+        mid = measure_of(alt, catalogue)
+        assert mid in baselines, f"{page}: a baseline in the alt text of a measure without one"
+        assert f"the {baselines[mid]} baseline" in alt, (page, mid, baselines[mid], alt)
+        checked += 1
+    assert checked >= 10
+
+
+def test_overview_target_wording_names_the_baseline_period_used(pack, baselines):
+    text = (pack / "00_overview.html").read_text(encoding="utf-8")
+    block = text.split('<div id="every-measure">', 1)[1].split("</table>", 1)[0]
+    checked = 0
+    for row in re.findall(r'<tr><th scope="row">(.*?)</tr>', block, re.S):
+        mid = re.search(r"#measure-([\w]+)", row).group(1)
+        if mid not in baselines:
+            continue
+        cells = [html.unescape(re.sub(r"<[^>]+>", " ", c))
+                 for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]  # fmt: skip
+        target, why = cells[3], cells[5]
+        assert baselines[mid] in target, (mid, baselines[mid], target)
+        if "baseline" in why:
+            assert baselines[mid] in why, (mid, baselines[mid], why)
+        checked += 1
+    assert checked >= 10
