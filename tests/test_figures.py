@@ -367,7 +367,11 @@ def test_trend_direction_target_marks_the_baseline():
         TargetLine("direction", direction="increase", baseline_period="2022/23"),
         TargetLine("multiple", multiple=2, baseline_period="2022/23"),
         *(
-            [TargetLine("direction", direction="increase", baseline_period="2022/23", threshold=7.0)]
+            [
+                TargetLine(
+                    "direction", direction="increase", baseline_period="2022/23", threshold=7.0
+                )
+            ]
             if "threshold" in TargetLine.__dataclass_fields__  # issue 14: the target level
             else []
         ),
