@@ -266,3 +266,18 @@ def test_portsmouth_still_shows_its_plan(packs):
     overview = read_page(pack / "00_overview.html").text
     assert "Plan overview: Portsmouth" in overview
     assert "Disrupt local drug supply chains and drug related crime" in overview
+
+
+@pytest.mark.parametrize("area_code", NO_PLAN)
+def test_no_plan_overview_and_comparators_are_worded_honestly(packs, area_code):
+    """The overview claims no plan, rates nothing, and names the comparators as the region's
+    councils ("similar areas" needs a similar-areas lookup, which these areas do not have)."""
+    pack = pack_dir(packs, area_code)
+    overview = read_page(pack / "00_overview.html").text
+    assert f"Overview: {NO_PLAN[area_code]}" in overview
+    assert "Plan overview" not in overview and "Where the plan stands" not in overview
+    assert "Grey (not rated)" not in overview and "Why this rating" not in overview
+    assert REGION_WORDS[area_code] in overview
+    for name in PAGES:
+        page = read_page(pack / f"{name}.html")
+        assert "similar areas" not in (page.text + " ".join(page.attrs)).lower(), name

@@ -91,16 +91,17 @@ def show_rag_summary(report: Report) -> None:
     key to the rating colours and every objective of the plan; then the one list of
     measures waiting for local data."""
     what = "Every measure of the plan" if report.has_plan else "Every measure"
+    columns = "latest value, England, trend and target status" if report.has_plan else (
+        "latest value, England and recent trend")  # fmt: skip
     caption = (
-        f"{what} with figures for {report.area_name}, {report.quarter.fingertips_label}: "
-        "latest value, England, trend and target status"
+        f"{what} with figures for {report.area_name}, {report.quarter.fingertips_label}: {columns}"
     )
     shown = summary_for_pages(report)
     links = shown["measure_id"].map(lambda mid: measure_href(report, mid))
     markup = (
         f'<div id="every-measure"><p>{esc(rag_counts_text(report))}</p>'
-        + rag_key_html()
-        + figures.rag_table_html(shown, caption, links=links)
+        + (rag_key_html() if report.has_plan else "")  # no plan: nothing is rated
+        + figures.rag_table_html(shown, caption, links=links, plan=report.has_plan)
         + f'<p class="cdp-note">{esc(ENGLAND_COLUMN_NOTE)}</p></div>'
     )
     if report.has_plan:  # every objective of the plan, in a region that scrolls on a phone
