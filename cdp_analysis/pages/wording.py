@@ -8,6 +8,7 @@ import html
 
 import numpy as np
 
+from ..plan.model import NEUTRAL_PRIORITIES
 from .report_data import Report
 
 #: Words for each target status, as readers see them.
@@ -25,15 +26,6 @@ STATUS_WORDS = {
 
 
 RAG_WORDS = {"green": "Green", "amber": "Amber", "red": "Red", "grey": "Grey"}
-
-
-#: Neutral names of the measure groups, for areas with no plan of their own (the
-#: catalogue's priority words are Portsmouth's plan's).
-NEUTRAL_PRIORITIES = {
-    1: "Drug supply and crime",
-    2: "Treatment, recovery and drug-related deaths",
-    3: "Young people",
-}
 
 
 #: Heading of the one section listing measures with no figures for the area.

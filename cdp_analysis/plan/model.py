@@ -26,6 +26,14 @@ TARGET_TYPES = ("value", "multiple_of_baseline", "direction", "none")
 COMPARISONS = ("more_than", "at_least", "less_than", "at_most")
 DIRECTIONS = ("increase", "decrease")
 
+#: Neutral names of the catalogue's three measure groups, for an area with no plan of its own
+#: and for a new plan file (the catalogue's priority words are Portsmouth's plan's).
+NEUTRAL_PRIORITIES = {
+    1: "Drug supply and crime",
+    2: "Treatment, recovery and drug-related deaths",
+    3: "Young people",
+}
+
 #: Which methods suit which unit.
 METHODS_FOR_UNIT = {
     "percent": ("wilson",),
