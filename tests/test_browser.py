@@ -143,7 +143,7 @@ def test_every_page_loads_offline_with_images_and_no_errors(browser, pack):
             elif not _local(target):
                 external.add(target)
     page_names = {Path(urlparse(u).path).name for u in report}
-    expected = {"index.html", "manifest.json"} | {
+    expected = {"index.html", "data_log.html", "manifest.json"} | {
         f"{p.stem}.html" for p, _ in find_notebooks(NOTEBOOKS)
     }
     assert page_names == expected
@@ -199,7 +199,7 @@ def test_every_page_has_no_axe_violations(browser, pack):
     if not AXE.exists():
         pytest.skip(f"{AXE} missing: run `make axe` (npm ci in tests/browser)")
     pages = sorted(pack.glob("*.html"))
-    assert pages
+    assert {"index.html", "data_log.html"} <= {p.name for p in pages}
     found = {}
     for width in (1280, 390):
         context = browser.new_context(viewport={"width": width, "height": 900})

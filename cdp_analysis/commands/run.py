@@ -57,11 +57,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="report notebooks folder (default notebooks/)",
     )
     parser.add_argument(
+        "--jobs",
         "--workers",
+        dest="workers",
         type=int,
         default=None,
         metavar="N",
-        help="worker processes, each with one warm kernel (default: min(2, CPU count))",
+        help="worker processes building at once, each with one warm kernel; the areas' "
+        "notebooks are shared among them (default: the number of usable CPUs; 1: one "
+        "notebook at a time)",
     )
     parser.add_argument(
         "--comparators",
@@ -70,6 +74,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="CODE",
         help="comparator areas for the 'similar areas' charts and ranks (default: the other "
         "upper-tier LAs of the area's region, or data/lookups/comparators.csv)",
+    )
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress on stderr (a bar on a terminal, else one line per finished area); "
+        "warnings and the final line are still printed",
     )
     parser.add_argument(
         "--zip", action="store_true", help="also write <quarter>.zip beside each pack, for email"
@@ -114,7 +124,7 @@ def main(args: argparse.Namespace) -> int:
     from ..report.runner import area_codes
 
     if args.workers is not None and args.workers < 1:
-        raise CdpError("--workers must be 1 or more.")
+        raise CdpError("--jobs must be 1 or more.")
     data = args.data or default_data_dir()
     options = RunOptions(
         areas=area_codes(
@@ -127,6 +137,7 @@ def main(args: argparse.Namespace) -> int:
         notebooks_dir=args.notebooks or notebooks_dir(),
         workers=args.workers,
         zip=args.zip,
+        quiet=args.quiet,
         comparators=args.comparators,
     )
     _stop_on_sigterm()
