@@ -93,3 +93,32 @@ def test_similar_areas_only_with_a_similar_areas_lookup(tmp_path):
     )
     chosen = comparator_label("E10000014", "South East", ["E10000011"], data)
     assert chosen == "the comparison areas chosen for this report"
+
+
+def test_another_areas_plan_without_words_of_its_own_gets_no_catalogue_words(tmp_path):
+    """The catalogue's priorities, objectives and plan-measure words are Portsmouth's plan's
+    (``plan_area``): a Hampshire plan that gives none of its own gets neutral group names, no
+    objectives table and no "plan objective" words, not Portsmouth's."""
+    from cdp_analysis.plan.catalogue import load_indicators
+    from cdp_analysis.plan.template import plan_template
+
+    cat = load_indicators(DATA / "indicators.yaml")
+    assert cat.plan_area == "E06000044"
+    lines = plan_template("E10000014", "Hampshire", cat).splitlines()
+    start, end = lines.index("    priorities:"), lines.index("    targets:")
+    kept = [ln for ln in lines[:start] + lines[end:] if not ln.strip().startswith("objective:")]
+    path = tmp_path / "plan.yaml"
+    path.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    r = load_report("E10000014", "2025-26Q4", targets_file=path)
+    assert r.has_plan and not r.plan.priorities and not r.plan.objectives
+    assert sections.priority_names(r) == sections.NEUTRAL_PRIORITIES
+    shown = sections.summary_for_pages(r)
+    assert (shown["objectives"] == "").all()
+    intro = sections.measure_intro_html(r, "completions_opiate")
+    assert "plan objective" not in intro
+    for text in cat.objectives.values():
+        assert text not in intro
+    # Portsmouth's own plan still gets them
+    mine = load_report("E06000044", "2025-26Q4")
+    assert sections.priority_names(mine)[1] == cat.priorities[1]
+    assert "plan objective 2.2" in sections.measure_intro_html(mine, "completions_opiate")

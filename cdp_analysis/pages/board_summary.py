@@ -76,12 +76,13 @@ def summary_for_pages(report: Report) -> pd.DataFrame:
     s = report.summary
     s = s[s["measure_id"].isin(with_data(report, s["measure_id"]))].copy()
     s["priority_name"] = s["priority"].map(priority_names(report)).fillna(s["priority_name"])
-    if not report.has_plan:  # the catalogue's objective numbers are another plan's
+    if not report.has_plan:
         s["target_text"] = "No local target"
-        s["objectives"] = ""
-    elif report.plan.objectives:  # a plan with its own objectives: the ones its targets name
+    if report.has_plan and report.plan.objectives:  # its own: the ones its targets name
         named = {t.measure: t.objective or "" for t in report.plan.targets}
         s["objectives"] = s["measure_id"].map(named).fillna("")
+    elif not report.catalogue.words_for(report.plan):  # the catalogue's are another plan's
+        s["objectives"] = ""
     return s
 
 
@@ -104,7 +105,8 @@ def show_rag_summary(report: Report) -> None:
         + figures.rag_table_html(shown, caption, links=links, plan=report.has_plan)
         + f'<p class="cdp-note">{esc(ENGLAND_COLUMN_NOTE)}</p></div>'
     )
-    if report.has_plan:  # every objective of the plan, in a region that scrolls on a phone
+    own = report.has_plan and (report.plan.objectives or report.catalogue.words_for(report.plan))
+    if own:  # every objective of the plan, in a region that scrolls on a phone
         objectives = objectives_html(report.catalogue, report.area_code, report.plan)
         head, table = objectives.split("<table", 1)
         markup += head + figures.scroll_box("<table" + table, "The plan's objectives")

@@ -41,12 +41,14 @@ def status_words(report: Report, status: str) -> str:
 
 def priority_names(report: Report) -> dict[int, str]:
     """The names of the measure groups: the plan's own priorities, the catalogue's for the
-    plan it was written from, or neutral names when the area has no plan."""
+    plan it was written from (``Catalogue.words_for``), else neutral names."""
     if not report.has_plan:
         return dict(NEUTRAL_PRIORITIES)
     if report.plan.priorities:
         return {**NEUTRAL_PRIORITIES, **report.plan.priorities}
-    return dict(report.catalogue.priorities)
+    if report.catalogue.words_for(report.plan):
+        return dict(report.catalogue.priorities)
+    return dict(NEUTRAL_PRIORITIES)  # another partnership's plan with no priorities of its own
 
 
 def esc(text: object) -> str:

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -135,6 +136,15 @@ class Catalogue:
     objectives: dict[str, str]
     measures: tuple[Measure, ...]
     path: Path | None = None
+    #: The area whose plan the catalogue's priorities, objectives and ``plan_measure`` words
+    #: are (``plan_area`` in indicators.yaml; None: not said, and they serve any plan).
+    plan_area: str | None = None
+
+    def words_for(self, plan: Any) -> bool:
+        """True when the catalogue's priority, objective and plan-measure words are this
+        plan's own: the plan is for the catalogue's ``plan_area`` (or none is said). Another
+        partnership's plan that gives no words of its own gets neutral ones."""
+        return plan is not None and (self.plan_area is None or plan.area_code == self.plan_area)
 
     def __iter__(self):
         return iter(self.measures)
