@@ -298,12 +298,19 @@ def validate_file(path: str | Path, data_dir: str | Path) -> Result:
 
 def _plan_notes(path: Path, data_dir: Path, plans: list) -> tuple[str, ...]:
     """One line per objective of each plan that no measure evidences (the plan is valid,
-    but the pack will show nothing for that objective)."""
+    but the pack will show nothing for that objective), and one per placeholder of a new
+    plan file not yet replaced by the plan's words."""
     from .plan.plans import objectives_without_measure
+    from .plan.template import template_words_left
 
     cat = catalogue.load_indicators(_catalogue_path(path, data_dir))
     notes = []
     for plan in plans:
+        for what in template_words_left(plan):
+            notes.append(
+                f"plan '{plan.id}': the {what} still has the template's placeholder words: "
+                "give the plan's own (they are shown on the pack)"
+            )
         for number, text in objectives_without_measure(plan, cat):
             notes.append(
                 f"plan '{plan.id}': objective {number} has no measure (\"{text}\"): give a "

@@ -15,6 +15,7 @@ The packs are built once for the module (one ``cdp-analysis run`` for the four a
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import re
@@ -22,6 +23,7 @@ import subprocess
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
@@ -87,6 +89,7 @@ class _Page(HTMLParser):
         self.cells: list[str] = []  # text of table cells (th/td), one item per cell
         self.attrs: list[str] = []  # alt, title, aria-label, href, download
         self.images: list[str] = []  # alt text of every image
+        self.csv_links: list[str] = []  # the text of every CSV download link (data: URI)
         self._skip = 0
         self._cell: list[str] | None = None
 
@@ -101,6 +104,11 @@ class _Page(HTMLParser):
                 self.attrs.append(str(a[key]))
         if tag == "img":
             self.images.append(str(a.get("alt") or ""))
+        href = str(a.get("href") or "")
+        if href.startswith("data:text/csv"):
+            head, _, body = href.partition(",")
+            raw = base64.b64decode(body) if head.endswith(";base64") else unquote(body).encode()
+            self.csv_links.append(raw.decode("utf-8-sig"))
 
     def handle_endtag(self, tag):
         if tag in ("script", "style"):
@@ -153,8 +161,15 @@ def pack_problems(pack: Path, area_code: str, phrases: list[str]) -> list[str]:
                 problems.append(
                     f"{path.name} ({kind}): {phrase!r} in ...{words[max(0, i - 80) : i + 80]}..."
                 )
-    for path in sorted(pack.rglob("*.csv")):
-        rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    tables = [
+        (str(p.relative_to(pack)), p.read_text(encoding="utf-8-sig"))
+        for p in sorted(pack.rglob("*.csv"))
+    ]
+    for path in sorted(pack.glob("*.html")):
+        page = read_page(path)
+        tables += [(f"{path.name} CSV link {i}", text) for i, text in enumerate(page.csv_links, 1)]
+    for where, text in tables:
+        rows = list(csv.reader(io.StringIO(text)))
         for n, row in enumerate(rows, 1):
             for cell in row:
                 for phrase in [*phrases, "Portsmouth"]:
@@ -162,9 +177,7 @@ def pack_problems(pack: Path, area_code: str, phrases: list[str]) -> list[str]:
                         continue
                     if phrase == "Portsmouth" and cell.strip() == "Portsmouth":
                         continue  # an area's name in a data row
-                    problems.append(
-                        f"{path.relative_to(pack)} row {n}: {phrase!r} in {cell[:120]!r}"
-                    )
+                    problems.append(f"{where} row {n}: {phrase!r} in {cell[:120]!r}")
     return problems
 
 
@@ -266,3 +279,18 @@ def test_portsmouth_still_shows_its_plan(packs):
     overview = read_page(pack / "00_overview.html").text
     assert "Plan overview: Portsmouth" in overview
     assert "Disrupt local drug supply chains and drug related crime" in overview
+
+
+@pytest.mark.parametrize("area_code", NO_PLAN)
+def test_no_plan_overview_and_comparators_are_worded_honestly(packs, area_code):
+    """The overview claims no plan, rates nothing, and names the comparators as the region's
+    councils ("similar areas" needs a similar-areas lookup, which these areas do not have)."""
+    pack = pack_dir(packs, area_code)
+    overview = read_page(pack / "00_overview.html").text
+    assert f"Overview: {NO_PLAN[area_code]}" in overview
+    assert "Plan overview" not in overview and "Where the plan stands" not in overview
+    assert "Grey (not rated)" not in overview and "Why this rating" not in overview
+    assert REGION_WORDS[area_code] in overview
+    for name in PAGES:
+        page = read_page(pack / f"{name}.html")
+        assert "similar areas" not in (page.text + " ".join(page.attrs)).lower(), name

@@ -76,12 +76,13 @@ def summary_for_pages(report: Report) -> pd.DataFrame:
     s = report.summary
     s = s[s["measure_id"].isin(with_data(report, s["measure_id"]))].copy()
     s["priority_name"] = s["priority"].map(priority_names(report)).fillna(s["priority_name"])
-    if not report.has_plan:  # the catalogue's objective numbers are another plan's
+    if not report.has_plan:
         s["target_text"] = "No local target"
-        s["objectives"] = ""
-    elif report.plan.objectives:  # a plan with its own objectives: the ones its targets name
+    if report.has_plan and report.plan.objectives:  # its own: the ones its targets name
         named = {t.measure: t.objective or "" for t in report.plan.targets}
         s["objectives"] = s["measure_id"].map(named).fillna("")
+    elif not report.catalogue.words_for(report.plan):  # the catalogue's are another plan's
+        s["objectives"] = ""
     return s
 
 
@@ -91,19 +92,21 @@ def show_rag_summary(report: Report) -> None:
     key to the rating colours and every objective of the plan; then the one list of
     measures waiting for local data."""
     what = "Every measure of the plan" if report.has_plan else "Every measure"
+    columns = "latest value, England, trend and target status" if report.has_plan else (
+        "latest value, England and recent trend")  # fmt: skip
     caption = (
-        f"{what} with figures for {report.area_name}, {report.quarter.fingertips_label}: "
-        "latest value, England, trend and target status"
+        f"{what} with figures for {report.area_name}, {report.quarter.fingertips_label}: {columns}"
     )
     shown = summary_for_pages(report)
     links = shown["measure_id"].map(lambda mid: measure_href(report, mid))
     markup = (
         f'<div id="every-measure"><p>{esc(rag_counts_text(report))}</p>'
-        + rag_key_html()
-        + figures.rag_table_html(shown, caption, links=links)
+        + (rag_key_html() if report.has_plan else "")  # no plan: nothing is rated
+        + figures.rag_table_html(shown, caption, links=links, plan=report.has_plan)
         + f'<p class="cdp-note">{esc(ENGLAND_COLUMN_NOTE)}</p></div>'
     )
-    if report.has_plan:  # every objective of the plan, in a region that scrolls on a phone
+    own = report.has_plan and (report.plan.objectives or report.catalogue.words_for(report.plan))
+    if own:  # every objective of the plan, in a region that scrolls on a phone
         objectives = objectives_html(report.catalogue, report.area_code, report.plan)
         head, table = objectives.split("<table", 1)
         markup += head + figures.scroll_box("<table" + table, "The plan's objectives")

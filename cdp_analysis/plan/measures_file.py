@@ -60,8 +60,13 @@ def load_indicators(path: str | Path | None = None) -> Catalogue:
             kind=kind,
         )
     _check_keys(
-        data, ("priorities", "objectives", "measures"), ("measure_count",), "top level", probs
+        data,
+        ("priorities", "objectives", "measures"),
+        ("measure_count", "plan_area"),
+        "top level",
+        probs,
     )
+    plan_area = _text(data, "plan_area", "top level", probs) or None
 
     priorities = _read_priorities(data.get("priorities"), data, probs)
     objectives = _read_objectives(data.get("objectives"), data, priorities, probs)
@@ -74,7 +79,7 @@ def load_indicators(path: str | Path | None = None) -> Catalogue:
             kind=kind,
             fix="edit the file as its header comment describes (keys, allowed values)",
         )
-    return Catalogue(priorities, objectives, tuple(measures), path)
+    return Catalogue(priorities, objectives, tuple(measures), path, plan_area)
 
 
 def _read_priorities(raw: Any, top: _Map, probs: _Problems) -> dict[int, str]:
