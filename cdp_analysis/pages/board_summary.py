@@ -96,6 +96,7 @@ def show_rag_summary(report: Report) -> None:
         f'<div id="every-measure"><p>{esc(rag_counts_text(report))}</p>'
         + rag_key_html()
         + figures.rag_table_html(shown, caption, links=links)
+        + figures.csv_download_html(figures.rag_table_frame(shown), caption, "table")
         + f'<p class="cdp-note">{esc(ENGLAND_COLUMN_NOTE)}</p></div>'
     )
     # every objective listed, in a region that scrolls by itself on a phone
