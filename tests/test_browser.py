@@ -115,7 +115,7 @@ def test_every_page_loads_offline_with_images_and_no_errors(browser, pack):
         if url in seen:
             continue
         seen.add(url)
-        if url.endswith(".csv"):  # a download: the browser saves it rather than showing it
+        if url.endswith((".csv", ".xlsx")):  # a download: the browser saves it, not shows it
             assert Path(urlparse(url).path).is_file(), url
             report[url] = {"loaded": True}
             continue
@@ -150,7 +150,7 @@ def test_every_page_loads_offline_with_images_and_no_errors(browser, pack):
     expected = (
         {"index.html", "manifest.json"}
         | {f"{p.stem}.html" for p, _ in find_notebooks(NOTEBOOKS)}
-        | {p.name for p in (pack / "data").glob("*.csv")}
+        | {p.name for p in (pack / "data").glob("*") if p.suffix in {".csv", ".xlsx"}}
     )
     assert page_names == expected
     assert not blocked, f"requests that would leave the machine: {blocked}"

@@ -9,6 +9,7 @@ import base64
 import csv
 import hashlib
 import json
+import math
 import re
 import shutil
 import subprocess
@@ -20,7 +21,7 @@ import pytest
 
 from cdp_analysis.disclosure import THRESHOLD
 from cdp_analysis.figures.figure import csv_download_html, table_html
-from cdp_analysis.report import downloads
+from cdp_analysis.report import downloads, workbook
 
 QUARTER = "2025-26Q4"
 AREA = "E06000044"
@@ -126,10 +127,10 @@ def test_every_csv_link_is_a_file_and_every_file_is_linked(pack):
     for page, hrefs in links.items():
         for h in hrefs:
             assert (pack / h).is_file(), (page, h)
-    files = {p.relative_to(pack).as_posix() for p in (pack / "data").glob("*.csv")}
-    assert files == linked | {"data/pack.csv"}
+    files = {p.relative_to(pack).as_posix() for p in (pack / "data").glob("*")}
+    assert files == linked | {"data/pack.csv", "data/pack.xlsx"}
     index = (pack / "index.html").read_text()
-    assert 'href="data/pack.csv"' in index
+    assert 'href="data/pack.csv"' in index and 'href="data/pack.xlsx"' in index
     for page in links:
         assert "data:text/csv" not in (pack / page).read_text()
 
@@ -138,13 +139,14 @@ def test_every_csv_link_is_a_file_and_every_file_is_linked(pack):
 def test_manifest_lists_and_hashes_every_csv(pack):
     man = json.loads((pack / "manifest.json").read_text())
     listed = {d["file"] for d in man["downloads"]}
-    for p in (pack / "data").glob("*.csv"):
+    for p in (pack / "data").glob("*"):
         rel = p.relative_to(pack).as_posix()
         assert rel in listed
         assert man["outputs"][rel]["sha256"] == hashlib.sha256(p.read_bytes()).hexdigest()
     whole = next(d for d in man["downloads"] if d["file"] == "data/pack.csv")
     parts = [d for d in man["downloads"] if d["page"]]
     assert whole["rows"] == sum(d["rows"] for d in parts)
+    assert "data/pack.xlsx" in man["outputs"]
 
 
 def _verify(pack: Path) -> subprocess.CompletedProcess:
@@ -155,13 +157,17 @@ def _verify(pack: Path) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("how", ["edit", "delete", "add"])
+@pytest.mark.parametrize("how", ["edit", "delete", "add", "xlsx"])
 def test_verify_fails_when_a_csv_is_changed(pack, tmp_path, how):
     copy = tmp_path / "pack"
     shutil.copytree(pack, copy)
     assert _verify(copy).returncode == 0
-    target = sorted((copy / "data").glob("01-*.csv"))[0]
-    if how == "edit":
+    target = (
+        sorted((copy / "data").glob("01-*.csv"))[0] if how != "xlsx" else copy / "data/pack.xlsx"
+    )
+    if how == "xlsx":
+        target.write_bytes(target.read_bytes()[:-10])
+    elif how == "edit":
         target.write_text(target.read_text().replace("Portsmouth", "Portsmuth", 1))
     elif how == "delete":
         target.unlink()
@@ -169,7 +175,7 @@ def test_verify_fails_when_a_csv_is_changed(pack, tmp_path, how):
         (copy / "data" / "extra.csv").write_text("a\n1\n")
     proc = _verify(copy)
     assert proc.returncode == 1
-    word = {"edit": "changed", "delete": "missing", "add": "added"}[how]
+    word = {"edit": "changed", "delete": "missing", "add": "added", "xlsx": "changed"}[how]
     assert f"{word}: " in proc.stdout and "the pack was changed after it was built" in proc.stdout
 
 
@@ -198,3 +204,79 @@ def test_csv_files_keep_the_disclosure_control(pack):
                 n = pd.to_numeric(df.loc[local, "count"], errors="coerce")
                 assert not ((n >= 1) & (n < THRESHOLD)).any(), p.name
     assert suppressed >= 1  # the demo data has suppressed rows: the check is not vacuous
+
+
+# --------------------------------------------------------------------------- the workbook
+
+
+def _sheet_tables(path: Path) -> dict[str, list[list]]:
+    """Each table sheet's rows from its header row on (openpyxl), by sheet name."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True)
+    out = {}
+    for ws in wb.worksheets:
+        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        out[ws.title] = rows
+    return out
+
+
+def _same(cell, text: str) -> bool:
+    if text == "":
+        return cell == workbook.MISSING
+    try:
+        return math.isclose(float(cell), float(text), rel_tol=1e-12)  # Excel keeps 15 digits
+    except (TypeError, ValueError):
+        return str(cell) == text
+
+
+@pytest.mark.slow
+def test_workbook_has_cover_contents_notes_and_the_numbers_of_the_tidy_csv(pack):
+    sheets = _sheet_tables(pack / "data" / workbook.WORKBOOK)
+    names = list(sheets)
+    assert names[:3] == ["Cover", "Contents", "Notes"]
+    man = json.loads((pack / "manifest.json").read_text())
+    parts = [d for d in man["downloads"] if d["page"]]
+    assert len(names) - 3 == len(parts)
+    assert "Combating Drugs Partnership" in sheets["Cover"][0][0]
+    assert sum(1 for r in sheets["Notes"] if r and isinstance(r[0], int)) == len(workbook.NOTES)
+    tidy = pd.read_csv(pack / "data" / "pack.csv", dtype=str, keep_default_na=False)
+    compared = 0
+    for name, entry in zip(names[3:], parts, strict=True):
+        rows = sheets[name]
+        rows = [r for r in rows if any(c is not None for c in r)]
+        mine = tidy[tidy["file"] == entry["file"]]
+        header_at = next(
+            i for i, r in enumerate(rows)
+            if [c for c in r if c is not None] == list(pd.read_csv(pack / entry["file"], nrows=0).columns)
+        )  # fmt: skip
+        header, body = rows[header_at], rows[header_at + 1 :]
+        assert len(body) == len(mine) == entry["rows"], name
+        for cells, (_, want) in zip(body, mine.iterrows(), strict=True):
+            for col, cell in zip(header, cells, strict=False):
+                if col is None:
+                    continue
+                assert _same(cell, want[col]), (name, col, cell, want[col])
+                compared += 1
+    assert compared > 5000
+
+
+def test_workbook_unit(tmp_path):
+    """A two-table workbook: sheets named within Excel's 31 characters, numbers as numbers,
+    empty cells as [x]; python-calamine reads it too."""
+    a = pd.DataFrame({"area_name": ["P", "E"], "value": [1.5, None], "count": [10, 20]})
+    b = pd.DataFrame({"Year": ["2021"], "Deaths: [misuse]?": ["12"]})
+    title = "A very long title for a chart: more than thirty-one characters / slash"
+    _, files = downloads.write_page_csvs(_link(a, title) + _link(b, "B"), "p", tmp_path)
+    entry = workbook.write_workbook(tmp_path, files, area_name="Portsmouth", quarter_text="Q4")
+    assert entry["file"] == "data/pack.xlsx" and entry["rows"] == 3
+    from python_calamine import CalamineWorkbook
+
+    wb = CalamineWorkbook.from_path(str(tmp_path / "data" / "pack.xlsx"))
+    assert wb.sheet_names[:3] == ["Cover", "Contents", "Notes"]
+    assert all(len(n) <= 31 for n in wb.sheet_names) and len(wb.sheet_names) == 5
+    rows = wb.get_sheet_by_index(3).to_python()
+    header = rows.index(["area_name", "value", "count"])
+    assert rows[header + 1] == ["P", 1.5, 10.0] and rows[header + 2] == ["E", "[x]", 20.0]
+    assert downloads.write_pack_csv(tmp_path, []) is None
+    assert workbook.write_workbook(tmp_path, [], area_name="P", quarter_text="Q4") is None

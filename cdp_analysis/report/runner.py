@@ -22,7 +22,7 @@ from pathlib import Path
 from .. import __version__
 from ..errors import CdpError, InputError, ReportError
 from ..periods import Quarter
-from . import downloads, manifest, publish
+from . import downloads, manifest, publish, workbook
 from .pages import FailedPage, PackInfo, PageRef, find_defects, render_index, render_page
 
 _NAME_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -565,8 +565,11 @@ def _finish_area(
         for r in sorted(results, key=lambda r: order.get(r["name"], 0))
         for f in r.get("downloads", [])
     ]
-    whole = downloads.write_pack_csv(a.build, files)
-    files = [whole, *files] if whole else files
+    whole = [
+        downloads.write_pack_csv(a.build, files),
+        workbook.write_workbook(a.build, files, area_name=a.name, quarter_text=a.pack.quarter_text),
+    ]
+    files = [f for f in whole if f] + files
     html = render_index(
         a.pack, summary=summary, failures=failures, synthetic=synthetic, downloads=files
     )
