@@ -357,7 +357,10 @@ def _draw_target(ax, tgt: TargetLine, level, baseline, unit: str, target_date) -
         if level is None:  # no level to draw: the baseline is marked, not a target point
             return sentence
         bound = "at least" if tgt.direction == "increase" else "at most"
-        label = f"Target: significant {tgt.direction}, {bound} {format_value(level, unit)}"
+        label = (
+            f"Target: significant {tgt.direction} on {tgt.baseline_period}, "
+            f"{bound} {format_value(level, unit)}"
+        )
         sentence += (
             f" With the latest period's numbers that means {bound} "
             f"{format_value(level, unit)}: the target line is drawn there."
