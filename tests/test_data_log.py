@@ -5,7 +5,7 @@ The data folder is a copy of the bundled data plus two ``cdp-analysis fetch`` do
 (the invented-numbers 92432 fixture, tests/fixtures/fingertips/README.md): an older one,
 which the build does not read, and the newest with its ``.json`` record (FingertipsNext).
 The data log page inside a built pack is checked in tests/test_runner.py and
-tests/test_rendered_comparisons.py; its accessibility in tests/test_browser.py.
+tests/test_rendered_pack.py; its accessibility in tests/test_browser.py.
 """
 
 from __future__ import annotations

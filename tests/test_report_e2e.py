@@ -206,6 +206,7 @@ def test_no_record_level_identifier_reaches_any_output(tmp_path):
     assert proc.returncode == 0, proc.stderr
     everything = all_output_bytes(out) + proc.stdout.encode() + proc.stderr.encode()
     assert len(everything) > 100_000  # the pack really is there
+    assert len(list(out.glob("*/*/data/*.csv"))) >= 30  # the CSV downloads are checked too
     leaked = [c for c in canaries if c.encode() in everything]
     assert leaked == []
     assert b"Canary Street" not in everything

@@ -733,7 +733,7 @@ def test_serial_and_fanned_out_runs_give_byte_identical_pages(data_dir, tmp_path
         }
     assert len(checked) == 2  # one pre-flight per run
     assert sorted(pages["1"]) == sorted(
-        f"{c}/{QUARTER}/{name}.html" for c in codes for name in ["index", *PAGES]
+        f"{c}/{QUARTER}/{name}.html" for c in codes for name in ["index", "data_log", *PAGES]
     )
     assert pages["1"] == pages["2"]
 

@@ -154,11 +154,13 @@ def _run_with_summary(options, path: Path, quarter: str) -> int:
     from ..errors import CdpError
     from ..report import run
     from ..report import summary as run_summary
+    from ..report.runner import RunRecord
 
     started, t0 = run_summary.now(), time.perf_counter()
     result, error, code = None, None, 2
+    record = RunRecord()  # what was published before an error or interrupt
     try:
-        result = run(options)
+        result = run(options, record=record)
         code = _report(result, options)
     except CdpError as exc:
         error = str(exc)
@@ -178,11 +180,31 @@ def _run_with_summary(options, path: Path, quarter: str) -> int:
                 started=started,
                 seconds=time.perf_counter() - t0,
                 result=result,
+                record=record,
                 error=error,
                 exit_code=code,
+                area_names=_names(options, record),
             ),
         )
     return code
+
+
+def _names(options, record) -> dict[str, str]:
+    """Area names for the summary of a run that stopped before it looked them up itself
+    (codes not in the lookup get none)."""
+    missing = [c for c in options.areas if c not in record.names]
+    if not missing:
+        return {}
+    from ..areas import area
+    from ..report.runner import lookup_base
+
+    base, names = lookup_base(Path(options.data_dir)), {}
+    for code in missing:
+        try:
+            names[code] = area(code, base)["area_name"]
+        except Exception:  # an unknown code, an unreadable lookup: the summary still gets written
+            pass
+    return names
 
 
 def _report(result, options) -> int:

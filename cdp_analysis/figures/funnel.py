@@ -15,7 +15,7 @@ from ..tidy import UTLA
 from . import palette
 from .figure import Figure, caption_text, finish, legend_below, new_figure, styled
 from .inputs import any_synthetic, england_mask, no_rows, require_columns, single_value
-from .units import POLARITY_WORDS, format_value, measure_info
+from .units import POLARITY_WORDS, format_value, measure_info, missing_words
 
 WHERE = "funnel_plot"
 LIMIT_COLUMNS = ["lower_95", "upper_95", "lower_99_8", "upper_99_8"]
@@ -231,9 +231,9 @@ def funnel_plot(
     x_label = x_label or {"denominator": "Denominator", "expected": "Expected count"}.get(
         x, x.replace("_", " ").capitalize()
     )
-    finding = p.finding or f"no value for {period}"
+    short, finding = (p.finding, p.finding) if p.finding else _missing(points, area_code, period)
     if title is None:
-        title = f"{m.label} in {p.name}: {finding.split(' (')[0]} ({period})"
+        title = f"{m.label} in {p.name}: {short.split(' (')[0]} ({period})"
     with styled():
         fig, ax = new_figure(8, 5)
         _draw(ax, p, limits, x, f"{average_label} {format_value(average, m.unit)}", average)
@@ -281,6 +281,13 @@ def _draw(ax, p: _Points, limits: pd.DataFrame, x: str, average_text: str, avera
             p.name, (p.my_x, p.my_value), xytext=(8, 8), textcoords="offset points",
             fontsize=10, fontweight="bold", color="black",
         )  # fmt: skip
+
+
+def _missing(points: pd.DataFrame, area_code: str, period: str) -> tuple[str, str]:
+    """(title, alt) words for an area with no value: suppressed says so and why."""
+    mine = points[points["area_code"].astype(str) == area_code]
+    note = mine["value_note"].iloc[0] if "value_note" in mine and len(mine) else ""
+    return missing_words(note, period)
 
 
 def _alt(

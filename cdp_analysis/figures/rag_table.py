@@ -54,6 +54,31 @@ def short_source(source: pd.Series) -> pd.Series:
     return out
 
 
+def rag_table_frame(summary: pd.DataFrame, *, plan: bool = True) -> pd.DataFrame:
+    """The rows and columns of :func:`rag_table_html` as plain text, for a CSV download: the
+    same figures the table shows (already disclosure-controlled), one row per measure.
+    ``plan=False``: no target, rating or reason columns, as the table shows none."""
+    require_columns(summary, REQUIRED, WHERE)
+    df = summary.reset_index(drop=True)
+    frame = pd.DataFrame(
+        {
+            "priority": df["priority"],
+            "priority_name": df["priority_name"],
+            "measure": df["short_name"],
+            "period": df["period_label"],
+            "latest": df["value_display"],
+            "england_value": df["england_value"],
+            "compared_with_england": df["vs_england"],
+            "recent_trend": df["trend"],
+            "target": df["target_text"],
+            "rating": df["rag"],
+            "why_this_rating": df["reason"],
+            "source": df["source"],
+        }
+    )
+    return frame if plan else frame.drop(columns=["target", "rating", "why_this_rating"])
+
+
 def _text(s: pd.Series) -> pd.Series:
     return s.fillna("").astype(str).map(html.escape)
 

@@ -26,7 +26,7 @@ from .inputs import (
     single_value,
 )
 from .time_axis import date_numbers, time_axis
-from .units import POLARITY_WORDS, format_interval, format_value, measure_info
+from .units import POLARITY_WORDS, format_interval, format_value, measure_info, missing_label
 
 WHERE = "trend_chart"
 REQUIRED = [
@@ -335,9 +335,12 @@ def _alt(
         alt += f" and England {format_value(eng_value, unit)}"
     alt += f": {phrase}." if phrase else "."
     alt += f" {POLARITY_WORDS.get(m.polarity, '')} {target_sentence}".rstrip()
-    gaps = area.loc[area["value"].isna(), "period_label"].astype(str).tolist()
-    if gaps:
-        alt += f" No value for {', '.join(gaps)} (gaps in the line)."
+    gaps: dict[str, list[str]] = {}  # suppressed is not missing: grouped by why (issue 13)
+    for _, r in area[area["value"].isna()].iterrows():
+        gaps.setdefault(missing_label(r.get("value_note", "")), []).append(str(r["period_label"]))
+    for why, periods in gaps.items():
+        head = "No value for" if why == "No value" else f"{why}:"
+        alt += f" {head} {', '.join(periods)} (gaps in the line)."
     return alt
 
 
@@ -368,7 +371,7 @@ def _draw_target(ax, tgt: TargetLine, level, baseline, unit: str, target_date) -
         base = baseline["value"]
     elif tgt.kind == "multiple":
         base = level / float(tgt.multiple)
-        label = f"Target: {tgt.multiple:g} x baseline = {format_value(level, unit)}"
+        label = f"Target: {tgt.multiple:g} x {tgt.baseline_period or 'baseline'} = {format_value(level, unit)}"
         sentence = (
             f"The target is {tgt.multiple:g} times the {tgt.baseline_period or 'baseline'} "
             f"baseline of {format_value(base, unit)}, that is {format_value(level, unit)}{by}{words}."

@@ -103,6 +103,9 @@ def show_rag_summary(report: Report) -> None:
         f'<div id="every-measure"><p>{esc(rag_counts_text(report))}</p>'
         + (rag_key_html() if report.has_plan else "")  # no plan: nothing is rated
         + figures.rag_table_html(shown, caption, links=links, plan=report.has_plan)
+        + figures.csv_download_html(
+            figures.rag_table_frame(shown, plan=report.has_plan), caption, "table"
+        )
         + f'<p class="cdp-note">{esc(ENGLAND_COLUMN_NOTE)}</p></div>'
     )
     own = report.has_plan and (report.plan.objectives or report.catalogue.words_for(report.plan))

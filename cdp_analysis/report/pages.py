@@ -182,8 +182,10 @@ def render_index(
     summary: str = "",
     failures: list[FailedPage] | tuple[FailedPage, ...] = (),
     synthetic: bool = False,
+    downloads: list[dict] | tuple[dict, ...] = (),
 ) -> str:
-    """The pack's front page: title, failure banner, the lifted summary, links to every page."""
+    """The pack's front page: title, failure banner, the lifted summary, links to every page
+    and to the pack-wide data files (the ``downloads`` entries with no page)."""
     return (
         _environment()
         .get_template("index.html.j2")
@@ -197,6 +199,7 @@ def render_index(
             failed_names={f.name for f in failures},
             synthetic=synthetic,
             synthetic_text=SYNTHETIC_INDEX_NOTE,
+            downloads=list(downloads),
             css=_css(),
         )
     )

@@ -22,7 +22,7 @@ from .. import __version__
 from ..errors import CdpError, InputError, ReportError
 from ..periods import Quarter
 from ..progress import Progress
-from . import manifest, publish
+from . import downloads, manifest, publish, workbook
 from .pages import FailedPage, PackInfo, PageRef, find_defects, render_index, render_page
 
 _NAME_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -96,6 +96,18 @@ class RunResult:
         return all(p.ok for p in self.packs)
 
 
+@dataclass
+class RunRecord:
+    """What a run has done so far, filled in by :func:`run` as it goes, so that a run that
+    stops early (an error, Ctrl-C, SIGTERM) can still be summarised truthfully
+    (:mod:`.summary`): which packs were published, which areas were being built."""
+
+    quarter: Quarter | None = None
+    names: dict[str, str] = field(default_factory=dict)  # area code -> name, once planned
+    started: set[str] = field(default_factory=set)  # areas with a notebook started
+    packs: list[PackResult] = field(default_factory=list)  # published, in finishing order
+
+
 def _read_notebook(path: Path) -> dict:
     # Plain JSON: nbformat costs this process over a second to import, and the workers
     # validate each notebook when they read it.
@@ -166,7 +178,7 @@ def find_notebooks(folder: Path) -> list[tuple[Path, str]]:
     return out
 
 
-def _lookup_base(data_dir: Path) -> Path | None:
+def lookup_base(data_dir: Path) -> Path | None:
     """The data folder for the area lookup: ``data_dir`` when it has one, else the bundled."""
     return data_dir if (data_dir / "lookups" / "areas.csv").is_file() else None
 
@@ -175,7 +187,7 @@ def area_codes(requested: list[str] | None, all_areas: bool, data_dir: Path) -> 
     from ..areas import upper_tier_codes
 
     if all_areas:
-        return upper_tier_codes(_lookup_base(data_dir))
+        return upper_tier_codes(lookup_base(data_dir))
     return list(dict.fromkeys(requested or []))
 
 
@@ -229,9 +241,11 @@ def preflight(data_dir: Path, targets: Path) -> None:
     indicator_table.load(data_dir)
 
 
-def run(options: RunOptions, stream=None) -> RunResult:
-    """Build and publish a pack for every area in ``options``; see the package docstring."""
+def run(options: RunOptions, stream=None, record: RunRecord | None = None) -> RunResult:
+    """Build and publish a pack for every area in ``options``; see the package docstring.
+    ``record``, when given, is kept up to date as the run goes (also when it raises)."""
     t_start = time.perf_counter()
+    record = record if record is not None else RunRecord()
     data_dir = Path(options.data_dir).resolve()
     if not data_dir.is_dir():
         raise InputError(data_dir, "the data folder does not exist", fix="check --data")
@@ -255,13 +269,13 @@ def run(options: RunOptions, stream=None) -> RunResult:
     progress: Progress | None = None
     try:
         preflight(data_dir, targets)
-        quarter = resolve_quarter(options.quarter, data_dir)
+        quarter = record.quarter = resolve_quarter(options.quarter, data_dir)
 
         from ..areas import area as area_row
 
-        base = _lookup_base(data_dir)
+        base = lookup_base(data_dir)
         for code in options.areas:
-            name = area_row(code, base)["area_name"]
+            name = record.names[code] = area_row(code, base)["area_name"]
             dest = out_dir / code / quarter.label
             areas[code] = _Area(
                 code=code,
@@ -297,13 +311,14 @@ def run(options: RunOptions, stream=None) -> RunResult:
             }
             for i, (a, (path, _)) in enumerate((a, nb) for a in areas.values() for nb in notebooks)
         ]
-        packs: list[PackResult] = []
+        packs = record.packs
         all_results: list[dict] = []
 
         def on_start(task: dict) -> None:
             a = areas[task["area_code"]]
             if a.started is None:
                 a.started = time.perf_counter()
+                record.started.add(a.code)
 
         def on_result(result: dict) -> None:
             a = areas[result["area_code"]]
@@ -545,7 +560,20 @@ def _finish_area(
         for r in results
         if r["status"] != "ok"
     ]
-    html = render_index(a.pack, summary=summary, failures=failures, synthetic=synthetic)
+    order = {p.name: i for i, p in enumerate(a.pack.pages)}
+    files = [
+        f
+        for r in sorted(results, key=lambda r: order.get(r["name"], 0))
+        for f in r.get("downloads", [])
+    ]
+    whole = [
+        downloads.write_pack_csv(a.build, files),
+        workbook.write_workbook(a.build, files, area_name=a.name, quarter_text=a.pack.quarter_text),
+    ]
+    files = [f for f in whole if f] + files
+    html = render_index(
+        a.pack, summary=summary, failures=failures, synthetic=synthetic, downloads=files
+    )
     (a.build / "index.html").write_text(html, encoding="utf-8", newline="\n")
     from .pages import write_data_log
 
@@ -583,6 +611,7 @@ def _finish_area(
         seconds=seconds,
         outputs=manifest.hash_outputs(a.build),
     )
+    man["downloads"] = files  # the CSV (and workbook) files, each hashed under "outputs"
     manifest.write(a.build, man)  # last: a build folder with a manifest is complete
     publish.publish(a.build, a.dest)
     zip_path = publish.zip_pack(a.dest) if options.zip else None
