@@ -76,3 +76,18 @@ def test_run_takes_plan_as_targets():
 
     args = _parser().parse_args(["run", "--area", "E10000014", "--plan", "p.yaml"])
     assert str(args.targets) == "p.yaml"
+
+
+def test_another_areas_plan_without_objectives_gets_no_notes_of_portsmouths():
+    """Issue 14: the catalogue's objectives are Portsmouth's plan's (``plan_area``): a plan
+    for another area that lists none of its own has no objectives to note, not Portsmouth's."""
+    from dataclasses import replace
+
+    from cdp_analysis.plan.catalogue import load_indicators, load_targets
+    from cdp_analysis.plan.plans import objectives_without_measure
+
+    cat = load_indicators(DATA / "indicators.yaml")
+    (portsmouth,) = load_targets(DATA / "targets.yaml", cat)
+    assert len(objectives_without_measure(portsmouth, cat)) == 8
+    other = replace(portsmouth, id="x", area_code="E10000014")
+    assert objectives_without_measure(other, cat) == []

@@ -117,6 +117,7 @@ def test_direction_target_marker_at_the_significance_threshold():
     figure = trend_chart(count_frame(), AREA, measure=COUNTS, target=target)
     (line,) = target_lines(figure)
     assert list(line.get_ydata()) == [13.0, 13.0]
+    # the legend names the baseline it is judged against (issue 13's legend rule)
     assert line.get_label() == "Target: significant increase on 2022/23, at least 13"
     ax = figure.fig.axes[0]
     # nothing labelled as the target sits on the baseline point (31 March 2023, value 4)

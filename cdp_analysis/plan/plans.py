@@ -102,8 +102,11 @@ def choose_plan(plans: list[Plan], area_code: str, quarter: Quarter) -> Plan | N
 
 
 def plan_objectives(plan: Plan, catalogue: Catalogue) -> dict[str, str]:
-    """The plan's objectives: its own when it lists them, else the catalogue's."""
-    return dict(plan.objectives) if plan.objectives else dict(catalogue.objectives)
+    """The plan's objectives: its own when it lists them, else the catalogue's when they are
+    this plan's (``Catalogue.words_for``: the catalogue's ``plan_area``), else none."""
+    if plan.objectives:
+        return dict(plan.objectives)
+    return dict(catalogue.objectives) if catalogue.words_for(plan) else {}
 
 
 def objectives_without_measure(plan: Plan, catalogue: Catalogue) -> list[tuple[str, str]]:
