@@ -137,3 +137,18 @@ def test_direction_target_without_threshold_draws_no_target_level():
     assert target_lines(figure) == []
     assert "the target line is drawn" not in figure.alt
     assert "statistically significant increase from the 2022/23 baseline of 4" in figure.alt
+
+
+def test_a_suppressed_baseline_is_said_to_be_suppressed_not_no_value():
+    """Issue 13: the target sentence of a chart whose baseline was withheld says why there is
+    no value (it read "the 2022/23 baseline of no value")."""
+    frame = count_frame(values=(3.0, np.nan, 6.0, 9.0)).assign(
+        value_note=["", "Suppressed: fewer than 5", "", ""]
+    )
+    target = TargetLine("direction", direction="increase", baseline_period="2022/23")
+    figure = trend_chart(frame, AREA, measure=COUNTS, target=target)
+    assert "of no value" not in figure.alt
+    assert (
+        "statistically significant increase from the 2022/23 baseline (no value shown for "
+        "2022/23, as it was suppressed to protect confidentiality" in figure.alt
+    ), figure.alt

@@ -26,7 +26,14 @@ from .inputs import (
     single_value,
 )
 from .time_axis import date_numbers, time_axis
-from .units import POLARITY_WORDS, format_interval, format_value, measure_info, missing_label
+from .units import (
+    POLARITY_WORDS,
+    format_interval,
+    format_value,
+    measure_info,
+    missing_label,
+    missing_words,
+)
 
 WHERE = "trend_chart"
 REQUIRED = [
@@ -344,6 +351,14 @@ def _alt(
     return alt
 
 
+def _baseline_words(baseline, unit: str, period: str) -> str:
+    """``baseline of 7.7 per 100,000``; for a withheld baseline, why there is no value
+    (``baseline (no value shown for 2022/23 Q4, as it was suppressed ...)``)."""
+    if not pd.isna(baseline["value"]):
+        return f"baseline of {format_value(baseline['value'], unit)}"
+    return f"baseline ({missing_words(baseline.get('value_note'), period or 'the baseline')[1]})"
+
+
 def _draw_target(ax, tgt: TargetLine, level, baseline, unit: str, target_date) -> str:
     """Draw the target and return a sentence describing it for the alt text."""
     by = f" by {target_date:%d %B %Y}" if target_date is not None else ""
@@ -355,7 +370,8 @@ def _draw_target(ax, tgt: TargetLine, level, baseline, unit: str, target_date) -
         )
         sentence = (
             f"The target is a statistically significant {tgt.direction} from the "
-            f"{tgt.baseline_period} baseline of {format_value(baseline['value'], unit)}{by}{words}."
+            f"{tgt.baseline_period} {_baseline_words(baseline, unit, tgt.baseline_period)}"
+            f"{by}{words}."
         )
         if level is None:  # no level to draw: the baseline is marked, not a target point
             return sentence
