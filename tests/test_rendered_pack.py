@@ -269,3 +269,13 @@ def test_overview_target_wording_names_the_baseline_period_used(pack, baselines)
             assert baselines[mid] in why, (mid, baselines[mid], why)
         checked += 1
     assert checked >= 10
+
+
+def test_the_index_lists_every_objective_of_the_plan(pack, catalogue):
+    """Issue 13: the index lists all 24 objectives of Portsmouth's plan, and names the 8 that
+    no measure in the pack evidences (the overview says why, with a template row)."""
+    index = (pack / "index.html").read_text(encoding="utf-8")
+    listed = re.findall(r"<li><strong>(\d+\.\d+)</strong>", index)
+    assert listed == list(catalogue.objectives) and len(listed) == 24
+    assert "8 have none (1.2, 2.4, 2.5, 2.8, 2.9, 2.11, 2.12, 3.6)" in index
+    assert index.count("<em>no measure in this pack</em>") == 8

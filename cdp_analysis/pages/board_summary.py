@@ -16,7 +16,7 @@ from .changes import change_item_html, changes_table
 from .groups import measure_href, with_data
 from .intros import plan_sentence_html
 from .measure_blocks import show_waiting_for_data
-from .objectives import objectives_html
+from .objectives import objectives_html, objectives_table
 from .report_data import Report
 from .wording import esc, priority_names
 
@@ -232,9 +232,34 @@ def board_summary_html(report: Report) -> str:
         )
     parts.append(
         '<p>Details: <a href="00_overview.html#every-measure">the full table of every '
-        "measure</a> on the overview, each row linking to its chart.</p></div>"
+        "measure</a> on the overview, each row linking to its chart.</p>"
     )
+    parts.append(_objectives_list_html(report) + "</div>")
     return "".join(parts)
+
+
+def _objectives_list_html(report: Report) -> str:
+    """Every objective of the plan in a closed list (one line printed), each with its measures
+    or the words "no measure in this pack"; "" when the area has no plan words to list."""
+    if not (
+        report.has_plan and (report.plan.objectives or report.catalogue.words_for(report.plan))
+    ):
+        return ""
+    t = objectives_table(report.catalogue, report.area_code, report.plan)
+    without = t[t["measures"] == ""]
+    items = "".join(
+        f"<li><strong>{esc(r.objective)}</strong> {esc(r.text)}: "
+        + (esc(r.measures) if r.measures else "<em>no measure in this pack</em>")
+        + "</li>"
+        for r in t.itertuples(index=False)
+    )
+    return (
+        f'<details class="cdp-objectives-list"><summary>The plan\'s {len(t)} objectives: '
+        f"{len(t) - len(without)} have a measure in this pack, {len(without)} have none "
+        f"({esc(', '.join(without['objective']))})</summary><ul>{items}</ul>"
+        "<p>Why some have none, and how a local return can add one: "
+        '<a href="00_overview.html#objectives">the objectives on the overview</a>.</p></details>'
+    )
 
 
 def show_board_summary(report: Report) -> None:
