@@ -98,8 +98,9 @@ def show_page_header(
     """Heading, lead paragraph and (when any data shown is synthetic) the demo-data banner."""
     show.show_text(page_header_html(report, title, lead))
     ids = list(measure_ids) if measure_ids is not None else None
-    if report.synthetic(ids):
-        show.show_synthetic_banner()
+    mix = report.data_mix(ids)
+    if mix != "real":
+        show.show_synthetic_banner(show.MIXED_BANNER if mix == "mixed" else show.SYNTHETIC_BANNER)
 
 
 #: Section introductions: key -> (heading, words with a plan, words without a plan, group).
