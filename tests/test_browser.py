@@ -148,7 +148,7 @@ def test_every_page_loads_offline_with_images_and_no_errors(browser, pack):
                 external.add(target)
     page_names = {Path(urlparse(u).path).name for u in report}
     expected = (
-        {"index.html", "manifest.json"}
+        {"index.html", "data_log.html", "manifest.json"}
         | {f"{p.stem}.html" for p, _ in find_notebooks(NOTEBOOKS)}
         | {p.name for p in (pack / "data").glob("*") if p.suffix in {".csv", ".xlsx"}}
     )
@@ -205,7 +205,7 @@ def test_every_page_has_no_axe_violations(browser, pack):
     if not AXE.exists():
         pytest.skip(f"{AXE} missing: run `make axe` (npm ci in tests/browser)")
     pages = sorted(pack.glob("*.html"))
-    assert pages
+    assert {"index.html", "data_log.html"} <= {p.name for p in pages}
     found = {}
     for width in (1280, 390):
         context = browser.new_context(viewport={"width": width, "height": 900})

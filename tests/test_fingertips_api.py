@@ -372,3 +372,21 @@ def test_fetch_through_the_cli_exits_2_with_the_message(server, tmp_path, monkey
     assert err.startswith("cdp-analysis fetch: The Fingertips API answer for ")
     assert "was empty (0 bytes" in err and "Traceback" not in err
     assert not (data / "fingertips").exists()
+
+
+def test_fetch_command_progress_lines_and_quiet(server, tmp_path, capsys):
+    """stderr is not a terminal under capsys: one line per request; --quiet: none."""
+    server.script = [lambda ids: Answer(_rows_for(ids))]
+    argv = [
+        "--data",
+        str(tmp_path / "data"),
+        "--base-url",
+        server.url,
+        "--indicators",
+        "90245",
+        "90244",
+    ]
+    assert _run_fetch(argv) == 0
+    assert capsys.readouterr().err == "[2/2] 90244, 90245: 4 rows\n"
+    assert _run_fetch([*argv, "--quiet"]) == 0
+    assert capsys.readouterr().err == ""

@@ -27,6 +27,7 @@ LAYERS: dict[str, int] = {
     "safe_yaml": 0,
     "data_files": 0,
     "table_cache": 0,  # the indicator table's safe on-disk cache (Parquet)
+    "progress": 0,  # progress of long commands: tqdm bar, plain lines, or quiet
     "schemas": 0,  # row checks of every input kind as pandera rules, failures as Problems
     # official statistical methods
     "stats": 1,

@@ -89,7 +89,8 @@ def test_overview_has_a_rag_row_for_every_measure(packs, area):
     names = sorted(m.short_name.replace("&", "&amp;") for m in catalogue)
     assert sorted(rows + waiting) == names
     ratings = re.findall(r'font-weight:bold">(Red|Amber|Green|Grey \(not rated\))</td>', table)
-    assert len(ratings) == len(rows)
+    # an area with no plan (Birmingham) has no rating column: nothing is rated (issue 14)
+    assert len(ratings) == (len(rows) if area == "E06000044" else 0)
 
 
 def test_headings_say_what_each_page_is(packs):

@@ -113,14 +113,17 @@ def test_pack_layout_and_summary_line(good):
     pack = good["pack"]
     assert sorted(p.name for p in pack.iterdir()) == [
         ".cdp-analysis-pack", "00_overview.html", "01_trend.html", "02_synthetic.html",
-        "index.html", "manifest.json", "manifest.sha256", "notebooks",
+        "data_log.html", "index.html", "manifest.json", "manifest.sha256", "notebooks",
     ]  # fmt: skip
     assert sorted(p.name for p in (pack / "notebooks").iterdir()) == [f"{n}.ipynb" for n in PAGES]
     shown = good["stdout"].splitlines()[0]
     assert shown.startswith("Pack written: ")
     assert shown.endswith(f"{AREA}/{QUARTER}/index.html".replace("/", os.sep))
-    # stderr is not a terminal here: no progress lines
-    assert good["stderr"] == ""
+    # stderr is not a terminal here: one plain progress line per area, nothing else
+    [line] = good["stderr"].splitlines()
+    assert line.startswith(f"[1/1] {AREA} Portsmouth: pack done (") and line.endswith(
+        str(pack / "index.html")
+    )
 
 
 @slow
@@ -298,14 +301,14 @@ def test_verify_detects_changed_missing_and_added_inputs(good, data_dir, tmp_pat
 
 
 @slow
-@pytest.mark.parametrize("edit", ["page", "manifest", "added"])
+@pytest.mark.parametrize("edit", ["page", "data_log", "manifest", "added"])
 def test_verify_fails_naming_an_edited_page_or_manifest(good, tmp_path, edit):
     """A number changed in a rendered page, an edited manifest, or a file slipped into the
     pack: verify exits 1 and names the file (the untouched pack passes, test above)."""
     pack = tmp_path / "pack"
     shutil.copytree(good["pack"], pack)
-    if edit == "page":
-        target = pack / "index.html"
+    if edit in {"page", "data_log"}:
+        target = pack / ("index.html" if edit == "page" else "data_log.html")
         text = target.read_text(encoding="utf-8")
         target.write_text(text.replace("</body>", "<p>3,108</p></body>", 1), encoding="utf-8")
     elif edit == "manifest":
@@ -317,6 +320,30 @@ def test_verify_fails_naming_an_edited_page_or_manifest(good, tmp_path, edit):
     code, out, err = cli_run("verify", str(pack))
     assert code == 1, out + err
     assert str(target) in out
+
+
+@slow
+def test_data_log_lists_every_input_with_the_manifests_hash(good):
+    """The data log page is a pack file in the manifest, linked from the index and every
+    page's navigation, and names each input with the SHA-256 the manifest records."""
+    pack = good["pack"]
+    m = json.loads((pack / "manifest.json").read_text())
+    assert (
+        m["outputs"]["data_log.html"]["sha256"]
+        == hashlib.sha256((pack / "data_log.html").read_bytes()).hexdigest()
+    )
+    html = (pack / "data_log.html").read_text(encoding="utf-8").replace("<wbr>", "")
+    assert "<h1>Data log</h1>" in html
+    for rel, info in m["inputs"]["files"].items():
+        assert f'<th scope="row">{rel}</th>' in html and info["sha256"] in html, rel
+    for name, info in m["inputs"]["notebooks"].items():
+        assert name in html and info["sha256"] in html, name
+    local = html.split('<th scope="row">demo/local_measures_E06000044_demo.csv</th>')[1]
+    assert "Synthetic demo data" in local.split("</tr>")[0]
+    assert "The one data file is synthetic demo data." in html
+    assert '<a href="data_log.html">Data log</a>' in (pack / "index.html").read_text()
+    for path in html_files(pack):
+        assert '<a href="data_log.html"' in path.read_text(), path.name
 
 
 def test_verify_without_a_manifest(tmp_path):
@@ -631,30 +658,6 @@ def test_bad_arguments_are_reported_without_a_traceback(tmp_path, data_dir):
     assert not (tmp_path / "out" / "E99999999").exists()
 
 
-def test_progress_only_on_a_terminal(tmp_path):
-    from cdp_analysis.report.runner import PackResult, Progress
-
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
-
-    result = {"area_code": AREA, "name": "01_trend", "status": "ok",
-              "seconds": {"execute": 1.25, "cells": 1.0, "render": 0.25}}  # fmt: skip
-    pack = PackResult(AREA, "Portsmouth", tmp_path / QUARTER, "ok", [], 2.0)
-    shown, quiet = Terminal(), io.StringIO()
-    for stream in (shown, quiet):
-        progress = Progress(None, 12, stream)
-        progress.notebook(result)
-        progress.area(pack)
-        progress.warn("a warning is always shown")
-    assert shown.getvalue().splitlines() == [
-        f"[ 1/12] {AREA} 01_trend: ok (1.5 s)",
-        f"{AREA} Portsmouth: pack done -> {tmp_path / QUARTER / 'index.html'}",
-        "a warning is always shown",
-    ]
-    assert quiet.getvalue() == "a warning is always shown\n"
-
-
 def test_manifest_skips_the_same_folders_as_the_indicator_table():
     from cdp_analysis import indicator_table
     from cdp_analysis.report import manifest
@@ -694,9 +697,62 @@ def test_several_areas_in_one_run(data_dir, tmp_path):
     )  # fmt: skip
     assert code == 0, err
     assert stdout.startswith("Packs written: 2 areas (0 incomplete) in ")
+    lines = err.splitlines()  # not a terminal: one line per finished area, in finishing order
+    assert [line.split()[0] for line in lines] == ["[1/2]", "[2/2]"], lines
+    assert sorted(line.split()[1] for line in lines) == ["E06000044", "E06000045"]
+    assert all(": pack done (" in line for line in lines)
     south = (out / "E06000045" / QUARTER / "index.html").read_text()
     assert "<h1>Southampton: Combating Drugs Partnership report, 2025/26 Q4</h1>" in south
     nb = (out / "E06000045" / QUARTER / "notebooks" / "00_overview.ipynb").read_text()
     assert "Area E06000045, quarter 2025-26Q4" in nb
     m = json.loads((out / "E06000045" / QUARTER / "manifest.json").read_text())
     assert m["parameters"]["area_code"] == "E06000045" and m["status"] == "ok"
+
+
+@slow
+def test_serial_and_fanned_out_runs_give_byte_identical_pages(data_dir, tmp_path, monkeypatch):
+    """Three areas with ``--jobs 1`` (one notebook at a time) and ``--jobs 2`` (the areas'
+    notebooks shared by two workers): the same HTML bytes; the inputs are checked once per
+    run, not once per area."""
+    from cdp_analysis.report import runner
+
+    checked = []
+    real = runner.preflight
+    monkeypatch.setattr(runner, "preflight", lambda *a: (checked.append(a), real(*a))[1])
+    codes = ["E06000044", "E06000045", "E06000043"]
+    pages = {}
+    for jobs in ("1", "2"):
+        out = tmp_path / f"jobs-{jobs}"
+        code, _, err = cli_run(
+            "run", "--area", *codes, "--quarter", QUARTER, "--notebooks", str(FIXTURES),
+            "--data", str(data_dir), "--out", str(out), "--jobs", jobs,
+        )  # fmt: skip
+        assert code == 0, err
+        pages[jobs] = {
+            p.relative_to(out).as_posix(): p.read_bytes() for p in out.glob("*/*/*.html")
+        }
+    assert len(checked) == 2  # one pre-flight per run
+    assert sorted(pages["1"]) == sorted(
+        f"{c}/{QUARTER}/{name}.html" for c in codes for name in ["index", "data_log", *PAGES]
+    )
+    assert pages["1"] == pages["2"]
+
+
+def test_jobs_default_to_the_usable_cpus(monkeypatch):
+    from cdp_analysis.report import runner
+
+    if hasattr(os, "process_cpu_count"):
+        monkeypatch.setattr(os, "process_cpu_count", lambda: 3)
+    else:
+        monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 2, 5}, raising=False)
+    assert runner.default_workers() == 3
+    code, _, err = cli_run("run", "--jobs", "0")
+    assert code == 2 and "--jobs must be 1 or more." in err
+
+
+@slow
+def test_quiet_prints_no_progress_but_the_warnings(data_dir, tmp_path):
+    code, stdout, err = run_pack(FIXTURES, data_dir, tmp_path / "out", "--quiet")
+    assert code == 0 and err == "" and stdout.startswith("Pack written: ")
+    code, _, err = run_pack(FAILING, data_dir, tmp_path / "out-failing", "--quiet")
+    assert code == 1 and "01_broken" in err and "pack INCOMPLETE" not in err

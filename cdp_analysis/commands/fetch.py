@@ -32,6 +32,7 @@ import yaml
 from .. import safe_yaml
 from ..errors import CdpError, FetchError, InputError
 from ..paths import default_data_dir
+from ..progress import Progress
 from ..sources.fingertips import read_fingertips_csv
 from ..sources.fingertips_api import (
     DEFAULT_BASE_URL,
@@ -107,6 +108,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="seconds to wait for each answer (120)",
     )
     parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress on stderr (a bar on a terminal, else one line per request)",
+    )
+    parser.add_argument(
         "--output",
         type=Path,
         metavar="FILE",
@@ -156,25 +162,35 @@ def main(args: argparse.Namespace) -> int:
     lookup_dir = data_dir if (data_dir / "lookups" / "areas.csv").is_file() else None
     service = getattr(args, "service", "fingertips")
     today = date.today().isoformat()
-    if service == "fingertipsnext":
-        nxt = FingertipsNextClient(args.base_url or NEXT_BASE_URL, timeout=(15.0, args.timeout))
-        text = nxt.fetch_csv(ids)
-        dl = None
-        urls, from_cache, retrieved = nxt.urls, [False] * len(nxt.urls), today
-        source = "OHID FingertipsNext API, indicators/{indicator_id}/data"
-    else:
-        client = FingertipsClient(
-            base_url=args.base_url or DEFAULT_BASE_URL,
-            cache_dir=default_cache_dir(data_dir),
-            timeout=(15.0, args.timeout),
-            refresh=args.refresh,
-            data_dir=lookup_dir,
-        )
-        dl = client.fetch_csv(
-            ids, args.child_area_type, args.parent_area_type, allow_missing=args.allow_missing
-        )
-        text, urls, from_cache, retrieved = dl.text, dl.urls, dl.from_cache, dl.retrieved_at
-        source = "OHID Fingertips API, all_data/csv/by_indicator_id"
+    with Progress(len(ids), "indicator", quiet=getattr(args, "quiet", False)) as progress:
+        if service == "fingertipsnext":
+            nxt = FingertipsNextClient(args.base_url or NEXT_BASE_URL, timeout=(15.0, args.timeout))
+            text = nxt.fetch_csv(
+                ids, on_indicator=lambda i, rows: progress.advance(f"{i}: {rows:,} rows")
+            )
+            dl = None
+            urls, from_cache, retrieved = nxt.urls, [False] * len(nxt.urls), today
+            source = "OHID FingertipsNext API, indicators/{indicator_id}/data"
+        else:
+            client = FingertipsClient(
+                base_url=args.base_url or DEFAULT_BASE_URL,
+                cache_dir=default_cache_dir(data_dir),
+                timeout=(15.0, args.timeout),
+                refresh=args.refresh,
+                progress=False,  # counted by ``progress`` instead
+                data_dir=lookup_dir,
+            )
+            dl = client.fetch_csv(
+                ids,
+                args.child_area_type,
+                args.parent_area_type,
+                allow_missing=args.allow_missing,
+                on_chunk=lambda chunk, rows, hit: progress.advance(
+                    _chunk_line(chunk, rows, hit), len(chunk)
+                ),
+            )
+            text, urls, from_cache, retrieved = dl.text, dl.urls, dl.from_cache, dl.retrieved_at
+            source = "OHID Fingertips API, all_data/csv/by_indicator_id"
     out = args.output or data_dir / "fingertips" / f"fingertips_api_{today}.csv"
     body = text.encode("utf-8")
     try:
@@ -210,6 +226,12 @@ def main(args: argparse.Namespace) -> int:
     if dl is not None and dl.missing:
         print(f"No rows for: {', '.join(dl.missing)} (left out; --allow-missing was given).")
     return 0
+
+
+def _chunk_line(ids: list[str], rows: int, from_cache: bool) -> str:
+    """The progress line of one request (up to 100 indicators)."""
+    shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+    return f"{shown}: {rows:,} rows{' (from cache)' if from_cache else ''}"
 
 
 def _summary(table: pd.DataFrame) -> str:

@@ -57,11 +57,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="report notebooks folder (default notebooks/)",
     )
     parser.add_argument(
+        "--jobs",
         "--workers",
+        dest="workers",
         type=int,
         default=None,
         metavar="N",
-        help="worker processes, each with one warm kernel (default: min(2, CPU count))",
+        help="worker processes building at once, each with one warm kernel; the areas' "
+        "notebooks are shared among them (default: the number of usable CPUs; 1: one "
+        "notebook at a time)",
     )
     parser.add_argument(
         "--comparators",
@@ -70,6 +74,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="CODE",
         help="comparator areas for the 'similar areas' charts and ranks (default: the other "
         "upper-tier LAs of the area's region, or data/lookups/comparators.csv)",
+    )
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress on stderr (a bar on a terminal, else one line per finished area); "
+        "warnings and the final line are still printed",
     )
     parser.add_argument(
         "--zip", action="store_true", help="also write <quarter>.zip beside each pack, for email"
@@ -114,7 +124,7 @@ def main(args: argparse.Namespace) -> int:
     from ..report.runner import area_codes
 
     if args.workers is not None and args.workers < 1:
-        raise CdpError("--workers must be 1 or more.")
+        raise CdpError("--jobs must be 1 or more.")
     data = args.data or default_data_dir()
     options = RunOptions(
         areas=area_codes(
@@ -127,6 +137,7 @@ def main(args: argparse.Namespace) -> int:
         notebooks_dir=args.notebooks or notebooks_dir(),
         workers=args.workers,
         zip=args.zip,
+        quiet=args.quiet,
         comparators=args.comparators,
     )
     _stop_on_sigterm()
@@ -143,11 +154,13 @@ def _run_with_summary(options, path: Path, quarter: str) -> int:
     from ..errors import CdpError
     from ..report import run
     from ..report import summary as run_summary
+    from ..report.runner import RunRecord
 
     started, t0 = run_summary.now(), time.perf_counter()
     result, error, code = None, None, 2
+    record = RunRecord()  # what was published before an error or interrupt
     try:
-        result = run(options)
+        result = run(options, record=record)
         code = _report(result, options)
     except CdpError as exc:
         error = str(exc)
@@ -167,11 +180,31 @@ def _run_with_summary(options, path: Path, quarter: str) -> int:
                 started=started,
                 seconds=time.perf_counter() - t0,
                 result=result,
+                record=record,
                 error=error,
                 exit_code=code,
+                area_names=_names(options, record),
             ),
         )
     return code
+
+
+def _names(options, record) -> dict[str, str]:
+    """Area names for the summary of a run that stopped before it looked them up itself
+    (codes not in the lookup get none)."""
+    missing = [c for c in options.areas if c not in record.names]
+    if not missing:
+        return {}
+    from ..areas import area
+    from ..report.runner import lookup_base
+
+    base, names = lookup_base(Path(options.data_dir)), {}
+    for code in missing:
+        try:
+            names[code] = area(code, base)["area_name"]
+        except Exception:  # an unknown code, an unreadable lookup: the summary still gets written
+            pass
+    return names
 
 
 def _report(result, options) -> int:

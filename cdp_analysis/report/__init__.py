@@ -10,8 +10,10 @@ publishes ``outputs/<area_code>/<quarter>/``::
     notebooks/*.ipynb     the executed notebooks, kept for debugging (also when they failed)
     manifest.json         parameters, version, git commit, SHA-256 of every input, timings, status
 
-Speed. Each worker process (``--workers N``, default ``min(2, cpu count)``) starts one IPython
-kernel and imports pandas, matplotlib, seaborn, statsmodels and ``cdp_analysis`` in it once
+Speed. The inputs are checked once per run, before any notebook runs (:func:`runner.preflight`:
+plan files, lookups, every source file; it also fills the indicator-table cache the notebooks
+then read). Each worker process (``--jobs N``, default the number of usable CPUs; ``--workers``
+is the older name) starts one IPython kernel and imports pandas, matplotlib, seaborn, statsmodels and ``cdp_analysis`` in it once
 (:mod:`.kernel`, :mod:`.kernel_state`). Notebooks then run in that warm kernel one after
 another: papermill's ``parameterize_notebook`` injects the parameters and nbclient's
 ``NotebookClient`` runs the cells against the already-started kernel and client. Before each

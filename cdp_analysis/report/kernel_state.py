@@ -68,6 +68,16 @@ def prepare(cwd: str, preload: tuple[str, ...] = PRELOAD) -> list[str]:
     import matplotlib
     import numpy as np
 
+    if "matplotlib.pyplot" in sys.modules:
+        # pyplot loads its backend lazily, at the first figure; in a kernel, loading the inline
+        # backend turns interactive mode on. Load it now, so the state saved below (and
+        # restored before every notebook) is the one every notebook runs in, whether it is a
+        # kernel's first notebook or its tenth (without this, only a kernel's first notebook
+        # showed figures left open, and a pack's bytes depended on which worker ran which page).
+        import matplotlib.pyplot as plt
+
+        plt.switch_backend(matplotlib.get_backend())
+
     _saved.update(
         rc=dict(matplotlib.rcParams),
         filters=list(warnings.filters),

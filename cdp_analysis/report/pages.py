@@ -227,6 +227,39 @@ def render_index(
     )
 
 
+#: The data log page the runner writes beside the index (every input file, its publisher,
+#: edition, download date, real or synthetic, and the SHA-256 the manifest records).
+DATA_LOG = "data_log.html"
+
+
+def render_data_log(pack: PackInfo, inputs: dict) -> str:
+    """The pack's data log page for a run's manifest ``inputs``
+    (:mod:`cdp_analysis.pages.data_log`; imported here, as it needs pandas)."""
+    from ..pages.data_log import data_log_for
+
+    return (
+        _environment()
+        .get_template("data_log.html.j2")
+        .render(
+            pack=pack,
+            current="data_log",
+            title=f"Data log · {pack.title}",
+            body=data_log_for(inputs),
+            last=pack.pages[-1] if pack.pages else None,
+            synthetic=False,
+            synthetic_text="",
+            css=_css(),
+        )
+    )
+
+
+def write_data_log(folder: Path, pack: PackInfo, inputs: dict) -> Path:
+    """Write the data log page (:data:`DATA_LOG`) into a pack's build folder."""
+    path = Path(folder) / DATA_LOG
+    path.write_text(render_data_log(pack, inputs), encoding="utf-8", newline="\n")
+    return path
+
+
 class _Scanner(HTMLParser):
     """Walks a page and records what must not reach a reader."""
 

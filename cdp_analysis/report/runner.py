@@ -14,7 +14,6 @@ import os
 import queue
 import re
 import shutil
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ from pathlib import Path
 from .. import __version__
 from ..errors import CdpError, InputError, ReportError
 from ..periods import Quarter
+from ..progress import Progress
 from . import downloads, manifest, publish, workbook
 from .pages import FailedPage, PackInfo, PageRef, find_defects, render_index, render_page
 
@@ -40,7 +40,13 @@ def resolve_quarter(text: str, data_dir: Path) -> Quarter:
 
 
 def default_workers() -> int:
-    return max(1, min(2, os.cpu_count() or 1))
+    """``--jobs`` by default: the CPUs this process may run on (its affinity mask where the
+    OS has one, so a container or ``taskset`` limit is respected), at least 1."""
+    if hasattr(os, "process_cpu_count"):  # Python 3.13+
+        return max(1, os.process_cpu_count() or 1)
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
 
 
 @dataclass
@@ -55,7 +61,7 @@ class RunOptions:
     notebooks_dir: Path
     workers: int | None = None
     zip: bool = False
-    progress: bool | None = None  # None: when stderr is a terminal
+    quiet: bool = False  # no progress bar or lines (warnings are still shown)
     comparators: list[str] | None = None  # None: each area's default comparators
 
 
@@ -88,6 +94,18 @@ class RunResult:
     @property
     def ok(self) -> bool:
         return all(p.ok for p in self.packs)
+
+
+@dataclass
+class RunRecord:
+    """What a run has done so far, filled in by :func:`run` as it goes, so that a run that
+    stops early (an error, Ctrl-C, SIGTERM) can still be summarised truthfully
+    (:mod:`.summary`): which packs were published, which areas were being built."""
+
+    quarter: Quarter | None = None
+    names: dict[str, str] = field(default_factory=dict)  # area code -> name, once planned
+    started: set[str] = field(default_factory=set)  # areas with a notebook started
+    packs: list[PackResult] = field(default_factory=list)  # published, in finishing order
 
 
 def _read_notebook(path: Path) -> dict:
@@ -160,7 +178,7 @@ def find_notebooks(folder: Path) -> list[tuple[Path, str]]:
     return out
 
 
-def _lookup_base(data_dir: Path) -> Path | None:
+def lookup_base(data_dir: Path) -> Path | None:
     """The data folder for the area lookup: ``data_dir`` when it has one, else the bundled."""
     return data_dir if (data_dir / "lookups" / "areas.csv").is_file() else None
 
@@ -169,38 +187,15 @@ def area_codes(requested: list[str] | None, all_areas: bool, data_dir: Path) -> 
     from ..areas import upper_tier_codes
 
     if all_areas:
-        return upper_tier_codes(_lookup_base(data_dir))
+        return upper_tier_codes(lookup_base(data_dir))
     return list(dict.fromkeys(requested or []))
 
 
-class Progress:
-    """Per-notebook and per-area lines on stderr when it is a terminal; warnings always."""
-
-    def __init__(self, enabled: bool | None, total: int, stream=None) -> None:
-        self.stream = stream or sys.stderr
-        self.enabled = self.stream.isatty() if enabled is None else enabled
-        self.total, self.done = total, 0
-
-    def _say(self, text: str) -> None:
-        print(text, file=self.stream, flush=True)
-
-    def notebook(self, result: dict) -> None:
-        self.done += 1
-        if self.enabled:
-            s = result["seconds"]
-            width = len(str(self.total))
-            self._say(
-                f"[{self.done:>{width}}/{self.total}] {result['area_code']} {result['name']}: "
-                f"{result['status']} ({s['execute'] + s['render']:.1f} s)"
-            )
-
-    def area(self, pack: PackResult) -> None:
-        if self.enabled:
-            words = "done" if pack.ok else f"INCOMPLETE ({len(pack.failures)} failed)"
-            self._say(f"{pack.area_code} {pack.area_name}: pack {words} -> {pack.index}")
-
-    def warn(self, text: str) -> None:
-        self._say(text)
+def area_line(pack: PackResult) -> str:
+    """The progress line of one finished area (:class:`cdp_analysis.progress.Progress`)."""
+    n = len(pack.failures)
+    words = "pack done" if pack.ok else f"pack INCOMPLETE, {n} page{'s' if n != 1 else ''} failed"
+    return f"{pack.area_code} {pack.area_name}: {words} ({pack.seconds:.1f} s) -> {pack.index}"
 
 
 @dataclass
@@ -246,9 +241,11 @@ def preflight(data_dir: Path, targets: Path) -> None:
     indicator_table.load(data_dir)
 
 
-def run(options: RunOptions, stream=None) -> RunResult:
-    """Build and publish a pack for every area in ``options``; see the package docstring."""
+def run(options: RunOptions, stream=None, record: RunRecord | None = None) -> RunResult:
+    """Build and publish a pack for every area in ``options``; see the package docstring.
+    ``record``, when given, is kept up to date as the run goes (also when it raises)."""
     t_start = time.perf_counter()
+    record = record if record is not None else RunRecord()
     data_dir = Path(options.data_dir).resolve()
     if not data_dir.is_dir():
         raise InputError(data_dir, "the data folder does not exist", fix="check --data")
@@ -269,15 +266,16 @@ def run(options: RunOptions, stream=None) -> RunResult:
     # Workers start now: their kernels boot while this process plans the run.
     pool = _Pool(min(options.workers or default_workers(), n_tasks), notebooks_dir)
     areas: dict[str, _Area] = {}
+    progress: Progress | None = None
     try:
         preflight(data_dir, targets)
-        quarter = resolve_quarter(options.quarter, data_dir)
+        quarter = record.quarter = resolve_quarter(options.quarter, data_dir)
 
         from ..areas import area as area_row
 
-        base = _lookup_base(data_dir)
+        base = lookup_base(data_dir)
         for code in options.areas:
-            name = area_row(code, base)["area_name"]
+            name = record.names[code] = area_row(code, base)["area_name"]
             dest = out_dir / code / quarter.label
             areas[code] = _Area(
                 code=code,
@@ -287,7 +285,7 @@ def run(options: RunOptions, stream=None) -> RunResult:
                 pack=PackInfo.create(code, name, quarter, __version__, pages),
                 pending={p.name for p in pages},
             )
-        progress = Progress(options.progress, len(areas) * len(pages), stream)
+        progress = Progress(len(areas), "area", quiet=options.quiet, stream=stream)
         for a in areas.values():
             for line in publish.recover(a.dest):
                 progress.warn(f"{a.code}/{quarter.label}: {line}")
@@ -313,13 +311,14 @@ def run(options: RunOptions, stream=None) -> RunResult:
             }
             for i, (a, (path, _)) in enumerate((a, nb) for a in areas.values() for nb in notebooks)
         ]
-        packs: list[PackResult] = []
+        packs = record.packs
         all_results: list[dict] = []
 
         def on_start(task: dict) -> None:
             a = areas[task["area_code"]]
             if a.started is None:
                 a.started = time.perf_counter()
+                record.started.add(a.code)
 
         def on_result(result: dict) -> None:
             a = areas[result["area_code"]]
@@ -328,7 +327,6 @@ def run(options: RunOptions, stream=None) -> RunResult:
             a.pending.discard(result["name"])
             a.results[result["name"]] = result
             all_results.append(result)
-            progress.notebook(result)
             if result["status"] != "ok":
                 progress.warn(f"{a.code} {result['name']}: {result['message']}")
             if result.get("internal"):
@@ -340,16 +338,19 @@ def run(options: RunOptions, stream=None) -> RunResult:
                         a, results, quarter, options, inputs, git, parameters, notebooks_dir
                     )
                 )
-                progress.area(packs[-1])
+                progress.advance(area_line(packs[-1]))
 
         pool.run(tasks, on_start, on_result)
     except BaseException as exc:
+        if progress is not None:
+            progress.close()
         pool.stop(now=True)
         for a in areas.values():
             publish.remove_ours(a.build)
         if isinstance(exc, OSError):  # e.g. the disk filled up while the pack was written
             raise ReportError(_write_failure(exc, out_dir)) from exc
         raise
+    progress.close()
     pool.stop()
     return RunResult(quarter, packs, all_results, time.perf_counter() - t_start)
 
@@ -574,6 +575,9 @@ def _finish_area(
         a.pack, summary=summary, failures=failures, synthetic=synthetic, downloads=files
     )
     (a.build / "index.html").write_text(html, encoding="utf-8", newline="\n")
+    from .pages import write_data_log
+
+    write_data_log(a.build, a.pack, inputs)  # every input file; hashed below as a pack file
     status = "failed" if failures else "ok"
     seconds = time.perf_counter() - (a.started or time.perf_counter())
     entries = [

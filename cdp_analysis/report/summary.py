@@ -17,7 +17,9 @@ One JSON object for the whole run (format :data:`FORMAT`)::
 
 ``status`` of an area: ``built`` (every page produced), ``incomplete`` (the pack is
 published, with a notice on each failed page; ``why`` lists them), ``not built`` (the run
-stopped before the area's pack was published; ``why`` gives the run's error).
+stopped before the area's pack was published; ``why`` gives the run's error, and says when
+the area was being built at that moment). A run that stops part-way (an error, Ctrl-C,
+SIGTERM) still lists each pack it had published by then as ``built`` or ``incomplete``.
 ``verify`` is :func:`cdp_analysis.report.manifest.verify` of the published pack, run
 straight after the run (``{"ok": false, "error": ...}`` when it could not be run).
 Exit codes are those of the command (docs/user-guide.md): 0 every pack built, 1 a pack is
@@ -80,35 +82,44 @@ def build(
     started: str,
     seconds: float,
     result=None,
+    record=None,
     error: str | None = None,
     exit_code: int,
     area_names: dict[str, str] | None = None,
     verify: bool = True,
 ) -> dict[str, Any]:
     """The summary of a run of ``areas``: from its
-    :class:`~cdp_analysis.report.runner.RunResult` when it finished, else from ``error``
-    (every area without a published pack is ``not built``, with the error as ``why``)."""
-    packs = {p.area_code: p for p in (result.packs if result is not None else [])}
-    names = area_names or {}
+    :class:`~cdp_analysis.report.runner.RunResult` when it finished, else from what its
+    :class:`~cdp_analysis.report.runner.RunRecord` says was done before it stopped on
+    ``error``: every pack published by then is ``built`` or ``incomplete`` as usual; every
+    other area is ``not built``, with the error as ``why`` (saying so when the area was
+    being built at that moment). Names come from the run, else from ``area_names``."""
+    quarter = result.quarter if result is not None else getattr(record, "quarter", None)
+    done = result.packs if result is not None else getattr(record, "packs", [])
+    packs = {p.area_code: p for p in done}
+    names = {**(area_names or {}), **getattr(record, "names", {})}
+    in_flight = getattr(record, "started", set())
     entries = []
     for code in areas:
         if code in packs:
             entries.append(pack_entry(packs[code], verify))
-        else:
-            why = error or "the run ended before this area's pack was published"
-            entries.append(
-                {
-                    "area_code": code,
-                    "area_name": names.get(code, ""),
-                    "status": NOT_BUILT,
-                    "why": [{"page": None, "message": why}],
-                    "pack": None,
-                    "index": None,
-                    "zip": None,
-                    "seconds": None,
-                    "verify": None,
-                }
-            )
+            continue
+        why = error or "the run ended before this area's pack was published"
+        if code in in_flight:
+            why += " (while this area's pages were being built; nothing of it was published)"
+        entries.append(
+            {
+                "area_code": code,
+                "area_name": names.get(code, ""),
+                "status": NOT_BUILT,
+                "why": [{"page": None, "message": why}],
+                "pack": None,
+                "index": None,
+                "zip": None,
+                "seconds": None,
+                "verify": None,
+            }
+        )
     counts = {"areas": len(entries)}
     for key, status in (("built", BUILT), ("incomplete", INCOMPLETE), ("not_built", NOT_BUILT)):
         counts[key] = sum(e["status"] == status for e in entries)
@@ -122,7 +133,7 @@ def build(
         "status": status,
         "exit_code": exit_code,
         "error": error,
-        "quarter": result.quarter.label if result is not None else None,
+        "quarter": quarter.label if quarter is not None else None,
         "quarter_requested": quarter_requested,
         "started": started,
         "finished": now(),

@@ -37,7 +37,7 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -171,10 +171,12 @@ class FingertipsClient:
         parent_area_type_id: int = ENGLAND_AREA_TYPE,
         *,
         allow_missing: bool = False,
+        on_chunk: Callable[[list[str], int, bool], None] | None = None,
     ) -> Download:
         """Download and check every chunk; return the combined CSV text (for writing to
         ``data/``). Raises FetchError on any failure; then nothing is cached for the bad
-        chunk (good chunks stay cached)."""
+        chunk (good chunks stay cached). ``on_chunk(ids, rows, from_cache)`` is called after
+        each chunk has passed its checks (``cdp-analysis fetch`` counts its progress so)."""
         ids = normalise_ids(indicator_ids)
         chunks = [ids[i : i + self.chunk_size] for i in range(0, len(ids), self.chunk_size)]
         texts, urls, cached, missing, times = [], [], [], [], []
@@ -184,6 +186,8 @@ class FingertipsClient:
             text, hit, rows, absent = self._get(url, chunk, allow_missing)
             times.append(self._cache_path(url).stat().st_mtime if hit else time.time())
             self._say(f"  {rows} rows{' (from cache)' if hit else ''}")
+            if on_chunk is not None:
+                on_chunk(chunk, rows, hit)
             texts.append(text)
             urls.append(url)
             cached.append(hit)

@@ -25,7 +25,7 @@ a :class:`~cdp_analysis.errors.FetchError` naming the field.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 
 import requests
@@ -181,15 +181,24 @@ class FingertipsNextClient:
                 f"FingertipsNext's answer for indicator {indicator_id} is not JSON ({resp.url})."
             ) from None
 
-    def fetch_csv(self, indicator_ids: Iterable[str]) -> str:
-        """The Fingertips CSV text of every indicator, for upper-tier LAs and England."""
+    def fetch_csv(
+        self,
+        indicator_ids: Iterable[str],
+        on_indicator: Callable[[str, int], None] | None = None,
+    ) -> str:
+        """The Fingertips CSV text of every indicator, for upper-tier LAs and England;
+        ``on_indicator(id, rows)`` is called as each indicator's answers are in."""
         rows = []
         for ind in indicator_ids:
+            got = []
             for params in (
                 {"area_type": UTLA_AREA_TYPE, "ancestor_code": ENGLAND},
                 {"area_codes": ENGLAND, "area_type": ENGLAND_AREA_TYPE},
             ):
-                rows += to_fingertips_rows(self._get(str(ind), params))
+                got += to_fingertips_rows(self._get(str(ind), params))
+            rows += got
+            if on_indicator is not None:
+                on_indicator(str(ind), len(got))
         if not rows:
             raise FetchError("FingertipsNext returned no data points for the indicators asked.")
         return rows_to_csv(rows)
