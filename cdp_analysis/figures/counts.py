@@ -10,8 +10,15 @@ from matplotlib.figure import Figure as MplFigure
 from matplotlib.transforms import blended_transform_factory
 
 from . import palette
-from .figure import Figure, caption_text, finish, new_figure, styled
-from .inputs import any_synthetic, no_duplicates, no_rows, require_columns, single_value
+from .figure import Figure, caption_text, finish, legend_below, new_figure, styled
+from .inputs import (
+    any_synthetic,
+    no_duplicates,
+    no_rows,
+    require_columns,
+    single_value,
+    synthetic_rows,
+)
 from .time_axis import date_numbers, time_axis
 from .units import format_value, measure_info
 
@@ -114,7 +121,15 @@ def _draw(
     width = 0.7 * (float(np.min(np.diff(x))) if len(x) > 1 else 80.0)
     with styled():
         fig, ax = new_figure(8, 4.2)
-        bars = ax.bar(x[~gap], v[~gap], width=width, color=palette.AREA)
+        bars = ax.bar(x[~gap], v[~gap], width=width, color=palette.AREA, label="Real data")
+        fake = synthetic_rows(rows).to_numpy()[~gap]
+        for bar in np.asarray(bars.patches, dtype=object)[fake]:  # hollow, hatched: synthetic
+            bar.set(facecolor="white", edgecolor=palette.AREA, hatch="///", label="_nolegend_")
+        if fake.any() and not fake.all():
+            bars.patches[int(np.flatnonzero(fake)[0])].set_label(
+                "Hatched bars: synthetic demo data"
+            )
+            legend_below(fig, ncols=2)
         ax.bar_label(
             bars, labels=[format_value(val, unit) for val in v[~gap]], padding=2, fontsize=8.5
         )

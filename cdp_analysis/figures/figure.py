@@ -25,9 +25,13 @@ from matplotlib.figure import Figure as MplFigure
 
 from ..disclosure import withheld_cell
 from . import palette
+from .inputs import synthetic_rows
 
 #: Text written on every chart that plots synthetic demo data.
 SYNTHETIC_STAMP = "Synthetic demo data"
+
+#: Legend entry of the hollow markers drawn on synthetic points (see :func:`mark_synthetic`).
+SYNTHETIC_POINTS = "Hollow markers: synthetic demo data"
 
 #: Resolution used for every rendering (pixels per inch).
 DPI = 100
@@ -100,6 +104,23 @@ def new_figure(width: float, height: float, **subplot_kw) -> tuple[MplFigure, ob
     FigureCanvasAgg(fig)
     axes = fig.subplots(**subplot_kw)
     return fig, axes
+
+
+def mark_synthetic(ax, x, y, synthetic, colour: str, *, marker: str = "o", ms: float = 4) -> bool:
+    """Draw synthetic points of a series as hollow markers (white inside, ``colour`` edge) on
+    top of its line, so real and synthetic values are told apart point by point; the first
+    call on an axes adds the legend entry :data:`SYNTHETIC_POINTS`. Returns whether any point
+    was marked."""
+    mask = np.asarray(synthetic, dtype=bool)
+    if not mask.any():
+        return False
+    labelled = SYNTHETIC_POINTS in ax.get_legend_handles_labels()[1]
+    ax.plot(
+        np.asarray(x)[mask], np.asarray(y, dtype=float)[mask], ls="", marker=marker,
+        ms=ms + 1.5, mfc="white", mec=colour, mew=1.4, zorder=4,
+        label="_nolegend_" if labelled else SYNTHETIC_POINTS,
+    )  # fmt: skip
+    return True
 
 
 #: Space kept clear between any text and the edge of the figure (pixels).
@@ -250,6 +271,7 @@ HEADINGS = {
     "denominator": "Denominator",
     "expected": "Expected count",
     "value_note": "Note",
+    "real_or_synthetic": "Real or synthetic",
     "source": "Source",
     "short_name": "Measure",
     "england_value": "England",
@@ -353,6 +375,9 @@ def scroll_box(table: str, label: str) -> str:
 def _table_frame(figure: Figure, columns: Sequence[str] | None) -> pd.DataFrame:
     wanted = list(columns or figure.table_columns or DEFAULT_TABLE_COLUMNS)
     df = figure.data[[c for c in wanted if c in figure.data.columns]]
+    fake = synthetic_rows(figure.data)
+    if fake.any():  # each row says whether it is real or synthetic demo data
+        df = df.assign(real_or_synthetic=fake.map({True: "synthetic demo data", False: "real"}))
     empty = df.isna() | (df.astype(str).apply(lambda s: s.str.strip()) == "")
     return df.loc[:, ~empty.all(axis=0)]
 

@@ -97,6 +97,19 @@ def england_mask(df: pd.DataFrame) -> pd.Series:
     return mask
 
 
+def synthetic_rows(df: pd.DataFrame | None) -> pd.Series:
+    """True for each row that is synthetic demo data (its ``synthetic`` column, or a source
+    starting "synthetic demo data"), aligned with ``df``."""
+    if df is None or df.empty:
+        return pd.Series(False, index=getattr(df, "index", None), dtype=bool)
+    out = pd.Series(False, index=df.index, dtype=bool)
+    if "synthetic" in df:
+        out |= df["synthetic"].fillna(False).astype(bool)
+    if "source" in df:
+        out |= is_synthetic(df["source"].fillna("").astype(str)).astype(bool)
+    return out
+
+
 def any_synthetic(frames: Iterable[pd.DataFrame], flag: bool | None) -> bool:
     """True when ``flag`` is True or any row's source (or ``synthetic`` column) marks
     synthetic demo data."""

@@ -11,7 +11,7 @@ from ..errors import InputError, Problem
 from ..tidy import UTLA
 from . import palette
 from .figure import Figure, caption_text, finish, legend_below, new_figure, styled
-from .inputs import any_synthetic, no_duplicates, require_columns
+from .inputs import any_synthetic, no_duplicates, require_columns, synthetic_rows
 from .units import format_value
 
 WHERE = "spine_chart"
@@ -203,7 +203,10 @@ def _draw(
                     pos["area"][sel], y[sel], s=70, marker=marker, color=colour,
                     edgecolors="black", linewidths=0.8, zorder=5, label=f"{area_name}: {label}",
                 )  # fmt: skip
-        ax.set_yticks(y, frame["short_name"].astype(str))
+        fake = synthetic_rows(frame).to_numpy()
+        names = frame["short_name"].astype(str).to_numpy()
+        # per row: a synthetic measure says so beside its name when the chart mixes them
+        ax.set_yticks(y, np.where(fake & ~fake.all(), [f"{n} (synthetic)" for n in names], names))
         ax.set_ylim(n - 0.5, -1.5)  # the top row holds the value table's headings
         ax.set_xlim(-1.08, 1.08)
         ax.set_xticks([-1, 0, 1], ["Worst area", "England", "Best area"])

@@ -15,7 +15,7 @@ from matplotlib.figure import Figure as MplFigure
 from ..errors import InputError, Problem
 from ..stats import BETTER, HIGHER, LOWER, NOT_APPLICABLE, POLARITIES, SIMILAR, WORSE, compare
 from . import palette
-from .figure import Figure, caption_text, finish, legend_below, new_figure, styled
+from .figure import Figure, caption_text, finish, legend_below, mark_synthetic, new_figure, styled
 from .inputs import (
     any_synthetic,
     england_mask,
@@ -24,6 +24,7 @@ from .inputs import (
     require_columns,
     same_breakdown,
     single_value,
+    synthetic_rows,
 )
 from .time_axis import date_numbers, time_axis
 from .units import (
@@ -291,10 +292,15 @@ def _draw(
         ax.plot(
             x, area["value"].to_numpy(float), color=palette.AREA, marker="o", ms=4, lw=2, label=name
         )
+        mark_synthetic(ax, x, area["value"], synthetic_rows(area), palette.AREA)
         if len(england):
             ax.plot(
                 date_numbers(england["period_end"]), england["value"].to_numpy(float),
                 color=palette.ENGLAND, lw=1.5, ls="-", marker="", label="England",
+            )  # fmt: skip
+            mark_synthetic(
+                ax, date_numbers(england["period_end"]), england["value"],
+                synthetic_rows(england), palette.ENGLAND, ms=3,
             )  # fmt: skip
         if len(comparator):
             ax.plot(

@@ -31,6 +31,13 @@ SYNTHETIC_BANNER = (
     "This page shows synthetic demo data: the numbers are made up to show how the report "
     "works. Do not use or quote them."
 )
+#: The banner of a page that shows real published statistics and synthetic demo data.
+MIXED_BANNER = (
+    "This page mixes real published statistics with synthetic demo data. The synthetic "
+    "numbers are made up to show how the report works: do not use or quote them. Charts draw "
+    "synthetic values as hollow markers or hatched bars, spine chart rows add (synthetic) to "
+    "the name, and data tables say in their Real or synthetic column which rows are synthetic."
+)
 
 
 def synthetic_banner_html(text: str = SYNTHETIC_BANNER) -> str:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from ..plan.plans import NO_AMBITIONS_SENTENCE, NO_PLAN_SENTENCE
 from . import display as show
+from .data_as_of import data_as_of_html
 from .groups import group, with_data
 from .measure_blocks import target_line
 from .report_data import Report
@@ -104,8 +105,12 @@ def show_page_header(
     """Heading, lead paragraph and (when any data shown is synthetic) the demo-data banner."""
     show.show_text(page_header_html(report, title, lead))
     ids = list(measure_ids) if measure_ids is not None else None
-    if report.synthetic(ids):
-        show.show_synthetic_banner()
+    mix = report.data_mix(ids)
+    if mix != "real":
+        show.show_synthetic_banner(show.MIXED_BANNER if mix == "mixed" else show.SYNTHETIC_BANNER)
+    as_of = data_as_of_html(report, ids)
+    if as_of:
+        show.show_text(as_of)
 
 
 #: Section introductions: key -> (heading, words with a plan, words without a plan, group).

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import areas, disclosure, indicator_table
+from .. import areas, disclosure, indicator_table, tidy
 from ..assessment import Assessment, NationalContext, assess_area, prepare
 from ..errors import CdpError
 from ..paths import default_data_dir
@@ -95,6 +95,19 @@ class Report:
 
     def has_england(self, measure_id: str) -> bool:
         return not self.series(measure_id, [ENGLAND_CODE]).empty
+
+    def data_mix(self, measure_ids: list[str] | None = None) -> str:
+        """``"synthetic"``, ``"mixed"`` or ``"real"``: whether the area's rows shown for these
+        measures (default: all) are all synthetic demo data, some, or none."""
+        if not self.synthetic(measure_ids):
+            return "real"
+        s = self.context.series
+        s = s[s["area_code"] == self.area_code]
+        if measure_ids is not None:
+            s = s[s["measure_id"].isin(measure_ids)]
+        s = s[s["value"].notna()]
+        fake = tidy.is_synthetic(s["source"].fillna("").astype(str))
+        return "mixed" if (~fake).any() else "synthetic"
 
     def synthetic(self, measure_ids: list[str] | None = None) -> bool:
         """Whether any row shown for these measures (default: all) is synthetic demo data."""

@@ -29,6 +29,19 @@ SYNTHETIC_NOTE = (
     "Some or all of the numbers on this page are synthetic demo data: made up to show how the "
     "report works. They are not real statistics and must not be quoted."
 )
+#: The two banners a page can open with (same text as ``cdp_analysis.pages.display``'s
+#: SYNTHETIC_BANNER and MIXED_BANNER, a test checks); the footer repeats the one shown, so a
+#: page says one thing about its data.
+BANNER_ALL = (
+    "This page shows synthetic demo data: the numbers are made up to show how the report "
+    "works. Do not use or quote them."
+)
+BANNER_MIXED = (
+    "This page mixes real published statistics with synthetic demo data. The synthetic "
+    "numbers are made up to show how the report works: do not use or quote them. Charts draw "
+    "synthetic values as hollow markers or hatched bars, spine chart rows add (synthetic) to "
+    "the name, and data tables say in their Real or synthetic column which rows are synthetic."
+)
 SYNTHETIC_INDEX_NOTE = (
     "Some sections of this report use synthetic demo data: made up to show how the report "
     "works, not real statistics. Those sections say so at the foot of their page."
@@ -159,10 +172,19 @@ def render_page(
             previous=pack.pages[i - 1] if i > 0 else None,
             next=pack.pages[i + 1] if i + 1 < len(pack.pages) else None,
             synthetic=synthetic,
-            synthetic_text=SYNTHETIC_NOTE,
+            synthetic_text=footer_note(body),
             css=_css(),
         )
     )
+
+
+def footer_note(body: str) -> str:
+    """The footer's sentence about synthetic data: the page's banner again when it has one
+    (so banner and footer agree), else :data:`SYNTHETIC_NOTE`."""
+    for banner in (BANNER_MIXED, BANNER_ALL):
+        if banner in body:
+            return banner
+    return SYNTHETIC_NOTE
 
 
 @dataclass(frozen=True)
