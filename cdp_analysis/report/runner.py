@@ -8,6 +8,7 @@ published (:mod:`.publish`). See the package docstring for the whole design.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -368,7 +369,10 @@ class _Build:
 
     def remove_build_dirs(self) -> None:
         for a in self.areas.values():
-            publish.remove_ours(a.build)
+            if not publish.remove_ours(a.build) and a.build.is_dir():
+                # made, then interrupted before its marker was written: still empty
+                with contextlib.suppress(OSError):
+                    a.build.rmdir()
 
 
 def run(options: RunOptions, stream=None, record: RunRecord | None = None) -> RunResult:
