@@ -68,6 +68,17 @@ def prepare(cwd: str, preload: tuple[str, ...] = PRELOAD) -> list[str]:
     import matplotlib
     import numpy as np
 
+    try:
+        import matplotlib.pyplot as plt
+
+        # Resolve the backend now: the kernel's inline backend turns interactive mode on
+        # when it is first used, so without this the state saved below would have it off
+        # and only the first notebook in each kernel would run with it on (a figure left
+        # open at the end of a cell was then shown in that notebook only).
+        plt.close(plt.figure())
+    except Exception:  # no usable backend: the notebook that draws reports the real error
+        pass
+
     _saved.update(
         rc=dict(matplotlib.rcParams),
         filters=list(warnings.filters),
