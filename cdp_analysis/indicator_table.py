@@ -61,7 +61,7 @@ SOURCES = {
     "record-level treatment episodes": "episodes",
 }
 #: Bump when the cached tables' shape changes, so old caches are not read.
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 #: Name prefix of `cdp-analysis fetch` downloads (dated, so names sort by date).
 API_DOWNLOAD_PREFIX = "fingertips_api_"
 
@@ -219,7 +219,9 @@ def _resolve_duplicates(table: pd.DataFrame) -> pd.DataFrame:
         extra = pd.Series({i: "; ".join(v) for i, v in notes.items()})
         cur = out.loc[idx, "value_note"].fillna("")
         out.loc[idx, "value_note"] = np.where(cur.eq(""), extra[idx], cur + "; " + extra[idx])
+    kept_per_file = out["_file"].value_counts().to_dict()
     out = out.drop(columns=[c for c in out.columns if c.startswith("_")])
+    out.attrs["kept_per_file"] = {str(k): int(v) for k, v in kept_per_file.items()}
     out.attrs["superseded"] = int(len(table) - len(out))
     out.attrs["revisions"] = [{k: v for k, v in r.items() if k != "index"} for r in revisions]
     return out
@@ -258,6 +260,47 @@ def _revisions(order: pd.DataFrame, kept: pd.DataFrame) -> list[dict]:
     ]
 
 
+def _edition_words(source: str) -> str:
+    """A row's ``source`` without its closing file part: ``ONS, ..., 2021 registrations``."""
+    return source.rsplit(" (", 1)[0] if source.endswith(")") and " (" in source else source
+
+
+def _file_log(
+    files: list[tuple[Path, str]],
+    raw: pd.DataFrame,
+    mapped: pd.DataFrame,
+    kept_per_file: dict[str, int],
+    data_dir: Path,
+) -> list[dict]:
+    """One plain dict per indicator source file, for the pack's data log: its path relative
+    to the data folder, kind, whether its rows are real and/or synthetic, the editions it
+    gives (its rows' ``source`` without the file part), the first and last period it gives
+    for the plan's measures, and how many measure rows it gave and how many the table kept
+    (the rest were superseded by a newer publication or by real data)."""
+    out = []
+    for path, kind in files:
+        rows = raw[raw["_file"] == str(path)]
+        used = mapped[mapped["_file"] == str(path)]
+        synthetic = tidy.is_synthetic(rows["source"]) if len(rows) else pd.Series(dtype=bool)
+        entry = {
+            "file": path.relative_to(data_dir).as_posix(),
+            "kind": kind,
+            "publisher": SOURCES[kind],
+            "real": bool((~synthetic).any()),
+            "synthetic": bool(synthetic.any()),
+            "editions": sorted({_edition_words(s) for s in used["source"].unique()}),
+            "first_period": None,
+            "last_period": None,
+            "rows": int(len(used)),
+            "kept": int(kept_per_file.get(str(path), 0)),
+        }
+        if len(used):
+            entry["first_period"] = str(used.loc[used["period_start"].idxmin(), "period_label"])
+            entry["last_period"] = str(used.loc[used["period_end"].idxmax(), "period_label"])
+        out.append(entry)
+    return out
+
+
 #: Source rows kept beside the measures for context on the report pages (not plan measures).
 SUPPLEMENTARY = (
     "episodes_representations",
@@ -290,8 +333,10 @@ def _build(
         ignore_index=True,
     )
     raw = areas.map_to_current(raw, data_dir)
-    table = _resolve_duplicates(map_to_measures(raw, catalogue))
+    mapped = map_to_measures(raw, catalogue)
+    table = _resolve_duplicates(mapped)
     attrs = dict(table.attrs)
+    attrs["file_log"] = _file_log(files, raw, mapped, attrs.pop("kept_per_file"), data_dir)
     table = table.sort_values(["indicator_id", "area_code", "period_end", "period_start"])
     table = tidy.conform(table)
     table.attrs.update(attrs)
@@ -310,10 +355,12 @@ def _load_cached(data_dir: Path, digest: str) -> tuple[pd.DataFrame, pd.DataFram
     if cached is not None:
         table, extra, meta = cached
         table.attrs["superseded"] = int(meta.get("superseded", 0))
+        table.attrs["file_log"] = list(meta.get("file_log", []))
         table.attrs["files"] = [str(p) for p, _ in input_files(data_dir)]
         return table, extra
     table, extra = _build(data_dir)
-    table_cache.write(digest, table, extra, {"superseded": int(table.attrs["superseded"])})
+    info = {"superseded": int(table.attrs["superseded"]), "file_log": table.attrs["file_log"]}
+    table_cache.write(digest, table, extra, info)
     return table, extra
 
 

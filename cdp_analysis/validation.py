@@ -92,6 +92,51 @@ def _read_targets(path: Path, data_dir: Path) -> object:
     return catalogue.load_targets(path, catalogue.load_indicators(_catalogue_path(path, data_dir)))
 
 
+def _plan_measure_ids(path: Path) -> list[str]:
+    """The measure ids a plan file's targets name (``plans[*].targets[*].measure``), read
+    with the bounded YAML reader; ``[]`` when the file does not read (validating it says why)."""
+    from . import safe_yaml
+
+    try:
+        data = safe_yaml.load(path.read_bytes())
+    except Exception:  # the plan file's own validation reports it
+        return []
+    plans = data.get("plans") if isinstance(data, dict) else None
+    return [
+        t["measure"]
+        for plan in (plans if isinstance(plans, list) else [])
+        if isinstance(plan, dict) and isinstance(plan.get("targets"), list)
+        for t in plan["targets"]
+        if isinstance(t, dict) and isinstance(t.get("measure"), str)
+    ]
+
+
+def _catalogue_notes(path: Path, cat: catalogue.Catalogue) -> tuple[str, ...]:
+    """A note when the plan files beside indicators.yaml name measures it lacks: a copy cut
+    off between two measures still parses, with fewer measures (without ``measure_count``
+    nothing else shows it). A note, not a refusal: a misspelt measure in the plan file is
+    the plan file's error, and validating that file says so."""
+    ids = {m.id for m in cat.measures}
+    missing: dict[str, str] = {}
+    for plan_file in sorted(path.parent.glob("*.y*ml")):
+        if plan_file == path or not catalogue.looks_like_targets_yaml(plan_file):
+            continue
+        for mid in _plan_measure_ids(plan_file):
+            if mid not in ids:
+                missing.setdefault(mid, plan_file.name)
+    if not missing:
+        return ()
+    files = ", ".join(sorted(set(missing.values())))
+    shown = ", ".join(f"'{m}'" for m in list(missing)[:5]) + (", ..." if len(missing) > 5 else "")
+    last = f", the last '{cat.measures[-1].id}'" if cat.measures else ""
+    return (
+        f"{len(missing)} measure(s) named by the targets in {files} beside it are not in this "
+        f"file ({shown}); it has {len(cat.measures)} measures{last}. If this file was cut off "
+        "(a broken download or copy), restore the complete file; otherwise correct the plan "
+        "file (validating it names each unknown measure)",
+    )
+
+
 #: Every kind, in the order they are tried (the first whose sniff matches wins).
 KINDS: list[Kind] = [
     Kind("ONS drug poisoning deaths workbook", ons.looks_like_ons_workbook,
@@ -246,17 +291,26 @@ def validate_file(path: str | Path, data_dir: str | Path) -> Result:
         )  # fmt: skip
     if kind.read is _read_targets:
         return Result(path, kind.name, True, notes=_plan_notes(path, data_dir, loaded))
+    if isinstance(loaded, catalogue.Catalogue):
+        return Result(path, kind.name, True, notes=_catalogue_notes(path, loaded))
     return Result(path, kind.name, True)
 
 
 def _plan_notes(path: Path, data_dir: Path, plans: list) -> tuple[str, ...]:
     """One line per objective of each plan that no measure evidences (the plan is valid,
-    but the pack will show nothing for that objective)."""
+    but the pack will show nothing for that objective), and one per placeholder of a new
+    plan file not yet replaced by the plan's words."""
     from .plan.plans import objectives_without_measure
+    from .plan.template import template_words_left
 
     cat = catalogue.load_indicators(_catalogue_path(path, data_dir))
     notes = []
     for plan in plans:
+        for what in template_words_left(plan):
+            notes.append(
+                f"plan '{plan.id}': the {what} still has the template's placeholder words: "
+                "give the plan's own (they are shown on the pack)"
+            )
         for number, text in objectives_without_measure(plan, cat):
             notes.append(
                 f"plan '{plan.id}': objective {number} has no measure (\"{text}\"): give a "

@@ -115,6 +115,10 @@ def test_every_page_loads_offline_with_images_and_no_errors(browser, pack):
         if url in seen:
             continue
         seen.add(url)
+        if url.endswith((".csv", ".xlsx")):  # a download: the browser saves it, not shows it
+            assert Path(urlparse(url).path).is_file(), url
+            report[url] = {"loaded": True}
+            continue
         page.goto(url, wait_until="load")
         if not url.endswith(".html"):
             report[url] = {"loaded": True}
@@ -143,9 +147,11 @@ def test_every_page_loads_offline_with_images_and_no_errors(browser, pack):
             elif not _local(target):
                 external.add(target)
     page_names = {Path(urlparse(u).path).name for u in report}
-    expected = {"index.html", "manifest.json"} | {
-        f"{p.stem}.html" for p, _ in find_notebooks(NOTEBOOKS)
-    }
+    expected = (
+        {"index.html", "data_log.html", "manifest.json"}
+        | {f"{p.stem}.html" for p, _ in find_notebooks(NOTEBOOKS)}
+        | {p.name for p in (pack / "data").glob("*") if p.suffix in {".csv", ".xlsx"}}
+    )
     assert page_names == expected
     assert not blocked, f"requests that would leave the machine: {blocked}"
     assert all(_local(u) for u in requests), [u for u in requests if not _local(u)]
@@ -199,7 +205,7 @@ def test_every_page_has_no_axe_violations(browser, pack):
     if not AXE.exists():
         pytest.skip(f"{AXE} missing: run `make axe` (npm ci in tests/browser)")
     pages = sorted(pack.glob("*.html"))
-    assert pages
+    assert {"index.html", "data_log.html"} <= {p.name for p in pages}
     found = {}
     for width in (1280, 390):
         context = browser.new_context(viewport={"width": width, "height": 900})
@@ -259,22 +265,26 @@ def test_summary_rows_link_to_their_charts(browser, pack):
 
 
 def test_every_chart_has_a_working_csv_link(browser, pack):
-    """Each chart's figure holds a CSV download whose header row and row count match."""
+    """Each chart's figure, and each table, has a CSV link that resolves (in the browser) to
+    a file in the pack's data/ folder whose row count matches the link's text."""
     page = browser.new_page()
     charts = 0
     for path in sorted(pack.glob("*.html")):
         page.goto(path.as_uri(), wait_until="load")
         found = page.evaluate(
             """() => Array.from(document.querySelectorAll('figure.cdp-figure')).map(f => {
-                const a = f.querySelector('a[download][href^="data:text/csv"]');
-                if (!a) return null;
-                const text = atob(a.href.split(',')[1]);
-                return {rows: text.trim().split('\\n').length - 1, name: a.download};
-            })"""
+                const a = f.querySelector('a[download][type="text/csv"]');
+                return a ? {href: a.href, text: a.textContent} : null;
+            }).concat(Array.from(document.querySelectorAll('a[download][type="text/csv"]'))
+                .map(a => ({href: a.href, text: a.textContent})))"""
         )
         for item in found:
             assert item is not None, f"{path.name}: a chart without a CSV link"
-            assert item["name"].endswith(".csv") and item["rows"] >= 1, (path.name, item)
+            assert item["href"].startswith("file://"), (path.name, item["href"][:60])
+            target = Path(urlparse(item["href"]).path)
+            assert target.is_file() and target.parent == pack / "data", (path.name, item)
+            rows = len(target.read_text(encoding="utf-8").strip().split("\n")) - 1
+            assert rows >= 1 and f"CSV, {rows} rows" in item["text"], (path.name, item)
             charts += 1
     assert charts >= 10
     page.close()

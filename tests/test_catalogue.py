@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from cdp_analysis.plan.catalogue import (
     looks_like_indicators_yaml,
     looks_like_targets_yaml,
 )
+from cdp_analysis.validation import validate_file
 
 DATA = PROJECT_ROOT / "data"
 PLAN_TEXT = Path("/work/shared/seeds/001_91fdcf17b705ae97.txt")
@@ -513,6 +515,7 @@ def test_catalogue_cut_between_two_measures_gives_a_clear_error(tmp_path):
     with fewer measures; the plan's targets then name measures it lacks, and the error says
     the catalogue may be cut off, how many measures it has and which is the last."""
     text = (DATA / "indicators.yaml").read_text(encoding="utf-8")
+    text = text.replace("\nmeasure_count: 32\n", "\n")  # a catalogue without the optional count
     (tmp_path / "indicators.yaml").write_text(
         text[: text.index("  - id: cawn_notices")], encoding="utf-8"
     )
@@ -525,3 +528,62 @@ def test_catalogue_cut_between_two_measures_gives_a_clear_error(tmp_path):
         f"indicators.yaml has {len(cut.measures)} measures, the last 'cpi_drug_reports': if "
         "that file was cut off (a broken download or copy), restore the complete file"
     ) in message
+
+
+def _cut(folder: Path, keep_count: bool = True, targets: bool = False) -> Path:
+    """The bundled indicators.yaml cut off cleanly before the measure cawn_notices (valid
+    YAML, 4 measures), with or without its measure_count, alone or beside targets.yaml."""
+    text = (DATA / "indicators.yaml").read_text(encoding="utf-8")
+    if not keep_count:
+        text = text.replace("\nmeasure_count: 32\n", "\n")
+    path = folder / "indicators.yaml"
+    path.write_text(text[: text.index("  - id: cawn_notices")], encoding="utf-8")
+    if targets:
+        shutil.copyfile(DATA / "targets.yaml", folder / "targets.yaml")
+    return path
+
+
+def test_bundled_catalogue_states_its_measure_count():
+    cat = load_indicators(DATA / "indicators.yaml")
+    assert "\nmeasure_count: 32\n" in (DATA / "indicators.yaml").read_text(encoding="utf-8")
+    assert len(cat.measures) == 32
+
+
+def test_catalogue_cut_off_alone_is_refused_by_its_measure_count(tmp_path):
+    """Issue 13: `validate indicators.yaml` on a copy cut off between two measures, with no
+    plan file beside it, said ok; the count stated at the top now tells."""
+    path = _cut(tmp_path)
+    message = str(_error(load_indicators, path))
+    assert (
+        "measure_count says 32 measures but the file has 4, the last 'cpi_drug_reports': if "
+        "the file was cut off (a broken download or copy), restore the complete file"
+    ) in message
+    result = validate_file(path, tmp_path)
+    assert not result.ok and "measure_count says 32" in result.message
+
+
+def test_catalogue_cut_off_without_a_count_is_noted_from_the_targets_beside_it(tmp_path):
+    """Without measure_count the cut file is still valid on its own, so validate adds a note
+    when the plan file beside it names measures it lacks (a note, not a refusal: a misspelt
+    measure in targets.yaml is that file's error)."""
+    path = _cut(tmp_path, keep_count=False, targets=True)
+    assert len(load_indicators(path).measures) == 4  # still parses
+    result = validate_file(path, tmp_path)
+    assert result.ok
+    (note,) = result.notes
+    assert note.startswith(
+        "28 measure(s) named by the targets in targets.yaml beside it are not in this file "
+        "('cawn_notices', 'cawn_enforcement'"
+    )
+    assert "it has 4 measures, the last 'cpi_drug_reports'. If this file was cut off" in note
+    assert not validate_file(tmp_path / "targets.yaml", tmp_path).ok  # the targets say so too
+    shutil.copyfile(DATA / "indicators.yaml", path)  # the complete file: no note
+    assert validate_file(path, tmp_path).notes == ()
+
+
+@pytest.mark.parametrize("value", ["thirty-two", "0", "true", "31.5"])
+def test_measure_count_must_be_a_whole_number(tmp_path, value):
+    text = (DATA / "indicators.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "indicators.yaml"
+    path.write_text(text.replace("\nmeasure_count: 32\n", f"\nmeasure_count: {value}\n"))
+    assert "measure_count must be a whole number" in str(_error(load_indicators, path))

@@ -361,6 +361,37 @@ def test_trend_direction_target_marks_the_baseline():
     assert "statistically significant increase from the 2022/23 baseline of 6.0%" in figure.alt
 
 
+@pytest.mark.parametrize(
+    "target",
+    [
+        TargetLine("direction", direction="increase", baseline_period="2022/23"),
+        TargetLine("multiple", multiple=2, baseline_period="2022/23"),
+        *(
+            [
+                TargetLine(
+                    "direction", direction="increase", baseline_period="2022/23", threshold=7.0
+                )
+            ]
+            if "threshold" in TargetLine.__dataclass_fields__  # issue 14: the target level
+            else []
+        ),
+    ],
+    ids=lambda t: f"{t.kind}{'-threshold' if getattr(t, 'threshold', None) else ''}",
+)
+def test_trend_target_legend_names_the_baseline_period(target):
+    """Issue 13: the legend says which baseline the target is judged against ("Target:
+    significant increase on 2022/23", "Target: 2 x 2022/23 = 12.0%"), not just "baseline"."""
+    figure = trend_chart(trend_frame(), AREA, measure=OPIATE, target=target)
+    labels = figure.fig.axes[0].get_legend_handles_labels()[1]
+    targets = [label for label in labels if label.startswith("Target")]
+    assert "Baseline (2022/23)" in labels or targets, labels
+    if target.kind == "multiple" or getattr(target, "threshold", None):
+        assert targets, labels
+    for label in targets:
+        assert "2022/23" in label, label
+    assert "the 2022/23 baseline of 6.0%" in figure.alt
+
+
 def test_trend_similar_when_interval_contains_england():
     data = trend_frame()
     latest = (data["area_code"] == AREA) & (data["period_label"] == "2024/25")
@@ -469,6 +500,49 @@ def test_comparator_names_missing_comparators():
         comparator_frame(), AREA, comparator_codes=["E06000045", "E08000099"], measure=OPIATE
     )
     assert "Not in the data: E08000099." in figure.caption
+
+
+def _suppress(rows: pd.DataFrame, codes: list[str], note: str) -> pd.DataFrame:
+    """``rows`` with the values of ``codes`` withheld, their ``value_note`` saying why."""
+    rows = rows.assign(value_note="")
+    hit = rows["area_code"].isin(codes)
+    rows.loc[hit, ["value", "value_note"]] = [np.nan, note]
+    for col in ("lower_95", "upper_95"):
+        if col in rows:
+            rows.loc[hit, col] = np.nan
+    return rows
+
+
+def test_comparator_says_suppressed_not_missing():
+    """Issue 13: an area or comparator suppressed for small numbers is not "no value"."""
+    data = _suppress(comparator_frame(), [AREA, "E06000045"], "Suppressed: fewer than 5")
+    figure = comparator_chart(data, AREA, comparator_codes=["E06000045"], measure=OPIATE)
+    assert figure.title == "Opiate completions in Portsmouth: value suppressed (2024/25)"
+    assert (
+        "Portsmouth is highlighted: no value shown for 2024/25, as it was suppressed to "
+        "protect confidentiality: the disclosure rule withholds counts from 1 to 4"
+    ) in figure.alt
+    assert "no value for 2024/25" not in figure.alt
+    assert "Suppressed (small numbers): Southampton." in figure.alt
+    assert "Suppressed (small numbers): Southampton." in figure.caption
+    assert [t.get_text() for t in figure.fig.axes[0].texts].count(" suppressed") == 2
+    plain = _suppress(comparator_frame(), [AREA], "")  # missing for no stated reason
+    figure = comparator_chart(plain, AREA, comparator_codes=["E06000045"], measure=OPIATE)
+    assert "Portsmouth is highlighted: no value for 2024/25." in figure.alt
+
+
+def test_funnel_says_suppressed_not_missing():
+    note = "Value suppressed for disclosure control due to small count"  # Fingertips' words
+    figure = funnel_plot(
+        _suppress(funnel_frame(), [AREA], note), AREA, FUNNEL_LIMITS, measure=OPIATE
+    )
+    assert figure.title == "Opiate completions in Portsmouth: value suppressed (2024/25)"
+    assert (
+        "Portsmouth has no value shown for 2024/25, as it was suppressed by the publisher to "
+        f"protect confidentiality ({note})."
+    ) in figure.alt
+    figure = funnel_plot(_suppress(funnel_frame(), [AREA], ""), AREA, FUNNEL_LIMITS, measure=OPIATE)
+    assert "Portsmouth has no value for 2024/25." in figure.alt
 
 
 # --- counts -------------------------------------------------------------------------------
@@ -674,3 +748,10 @@ def test_rows_that_cannot_be_drawn_are_named_not_dropped():
     data = trend_frame()
     data.loc[(data["area_code"] == AREA) & (data["period_label"] == "2021/22"), "value"] = np.nan
     assert "No value for 2021/22 (gaps in the line)." in trend_chart(data, AREA, measure=OPIATE).alt
+    # issue 13: a suppressed period is named as suppressed, not as missing
+    data["value_note"] = ""
+    gap = (data["area_code"] == AREA) & (data["period_label"] == "2022/23")
+    data.loc[gap, ["value", "value_note"]] = [np.nan, "Suppressed: fewer than 5"]
+    alt = trend_chart(data, AREA, measure=OPIATE).alt
+    assert "Suppressed (small numbers): 2022/23 (gaps in the line)." in alt
+    assert "No value for 2021/22 (gaps in the line)." in alt

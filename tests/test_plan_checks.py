@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cdp_analysis.paths import PROJECT_ROOT
+from cdp_analysis.plan.model import NEUTRAL_PRIORITIES
 from cdp_analysis.validation import validate_file
 
 DATA = PROJECT_ROOT / "data"
@@ -46,8 +47,18 @@ def test_plan_new_writes_a_plan_that_loads_back(tmp_path, capsys):
     assert plan.area_code == "E10000014" and plan.id == "hampshire-plan"
     assert [t.measure for t in plan.targets] == cat.ids
     assert {t.type for t in plan.targets} == {"none"}
-    assert plan.objectives == cat.objectives and plan.priorities == cat.priorities
+    # numbered as the catalogue, but none of its words (another partnership's plan) is the
+    # new plan's: neutral priority names and placeholder objectives (issue 14)
+    assert list(plan.objectives) == list(cat.objectives)
+    assert plan.priorities == NEUTRAL_PRIORITIES
+    assert not set(plan.objectives.values()) & set(cat.objectives.values())
+    assert not set(plan.priorities.values()) & set(cat.priorities.values())
+    assert plan.objectives["1.1"] == "Objective 1.1 (replace with the plan's words)"
     assert "Portsmouth" not in text
+    # validate notes every placeholder left
+    notes = validate_file(out, DATA).notes
+    assert "plan 'hampshire-plan': the name still has the template's placeholder words" in notes[0]
+    assert sum("objective 2.3 still has the template's placeholder words" in n for n in notes) == 1
     # never overwritten
     assert main(["plan", "new", "--area", "E10000014", "--out", str(out)]) == 2
     assert "already exists" in capsys.readouterr().err

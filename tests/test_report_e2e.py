@@ -89,7 +89,8 @@ def test_overview_has_a_rag_row_for_every_measure(packs, area):
     names = sorted(m.short_name.replace("&", "&amp;") for m in catalogue)
     assert sorted(rows + waiting) == names
     ratings = re.findall(r'font-weight:bold">(Red|Amber|Green|Grey \(not rated\))</td>', table)
-    assert len(ratings) == len(rows)
+    # an area with no plan (Birmingham) has no rating column: nothing is rated (issue 14)
+    assert len(ratings) == (len(rows) if area == "E06000044" else 0)
 
 
 def test_headings_say_what_each_page_is(packs):
@@ -205,6 +206,7 @@ def test_no_record_level_identifier_reaches_any_output(tmp_path):
     assert proc.returncode == 0, proc.stderr
     everything = all_output_bytes(out) + proc.stdout.encode() + proc.stderr.encode()
     assert len(everything) > 100_000  # the pack really is there
+    assert len(list(out.glob("*/*/data/*.csv"))) >= 30  # the CSV downloads are checked too
     leaked = [c for c in canaries if c.encode() in everything]
     assert leaked == []
     assert b"Canary Street" not in everything

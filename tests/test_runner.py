@@ -113,7 +113,7 @@ def test_pack_layout_and_summary_line(good):
     pack = good["pack"]
     assert sorted(p.name for p in pack.iterdir()) == [
         ".cdp-analysis-pack", "00_overview.html", "01_trend.html", "02_synthetic.html",
-        "index.html", "manifest.json", "manifest.sha256", "notebooks",
+        "data_log.html", "index.html", "manifest.json", "manifest.sha256", "notebooks",
     ]  # fmt: skip
     assert sorted(p.name for p in (pack / "notebooks").iterdir()) == [f"{n}.ipynb" for n in PAGES]
     shown = good["stdout"].splitlines()[0]
@@ -301,14 +301,14 @@ def test_verify_detects_changed_missing_and_added_inputs(good, data_dir, tmp_pat
 
 
 @slow
-@pytest.mark.parametrize("edit", ["page", "manifest", "added"])
+@pytest.mark.parametrize("edit", ["page", "data_log", "manifest", "added"])
 def test_verify_fails_naming_an_edited_page_or_manifest(good, tmp_path, edit):
     """A number changed in a rendered page, an edited manifest, or a file slipped into the
     pack: verify exits 1 and names the file (the untouched pack passes, test above)."""
     pack = tmp_path / "pack"
     shutil.copytree(good["pack"], pack)
-    if edit == "page":
-        target = pack / "index.html"
+    if edit in {"page", "data_log"}:
+        target = pack / ("index.html" if edit == "page" else "data_log.html")
         text = target.read_text(encoding="utf-8")
         target.write_text(text.replace("</body>", "<p>3,108</p></body>", 1), encoding="utf-8")
     elif edit == "manifest":
@@ -320,6 +320,30 @@ def test_verify_fails_naming_an_edited_page_or_manifest(good, tmp_path, edit):
     code, out, err = cli_run("verify", str(pack))
     assert code == 1, out + err
     assert str(target) in out
+
+
+@slow
+def test_data_log_lists_every_input_with_the_manifests_hash(good):
+    """The data log page is a pack file in the manifest, linked from the index and every
+    page's navigation, and names each input with the SHA-256 the manifest records."""
+    pack = good["pack"]
+    m = json.loads((pack / "manifest.json").read_text())
+    assert (
+        m["outputs"]["data_log.html"]["sha256"]
+        == hashlib.sha256((pack / "data_log.html").read_bytes()).hexdigest()
+    )
+    html = (pack / "data_log.html").read_text(encoding="utf-8").replace("<wbr>", "")
+    assert "<h1>Data log</h1>" in html
+    for rel, info in m["inputs"]["files"].items():
+        assert f'<th scope="row">{rel}</th>' in html and info["sha256"] in html, rel
+    for name, info in m["inputs"]["notebooks"].items():
+        assert name in html and info["sha256"] in html, name
+    local = html.split('<th scope="row">demo/local_measures_E06000044_demo.csv</th>')[1]
+    assert "Synthetic demo data" in local.split("</tr>")[0]
+    assert "The one data file is synthetic demo data." in html
+    assert '<a href="data_log.html">Data log</a>' in (pack / "index.html").read_text()
+    for path in html_files(pack):
+        assert '<a href="data_log.html"' in path.read_text(), path.name
 
 
 def test_verify_without_a_manifest(tmp_path):
@@ -709,7 +733,7 @@ def test_serial_and_fanned_out_runs_give_byte_identical_pages(data_dir, tmp_path
         }
     assert len(checked) == 2  # one pre-flight per run
     assert sorted(pages["1"]) == sorted(
-        f"{c}/{QUARTER}/{name}.html" for c in codes for name in ["index", *PAGES]
+        f"{c}/{QUARTER}/{name}.html" for c in codes for name in ["index", "data_log", *PAGES]
     )
     assert pages["1"] == pages["2"]
     # 01_trend leaves an empty figure open: shown in every area's page, not only in the first

@@ -27,6 +27,7 @@ Labels: ``Significant increase``, ``Significant decrease``, ``No significant cha
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 import numpy as np
@@ -211,3 +212,90 @@ def _log_ratio_from_limits(df, mask) -> None:
     df.loc[mask, "p_value"] = p
     df.loc[mask, "test"] = "ratio on the log scale, standard errors from the 95% limits"
     _label(df, mask, np.asarray(p < ALPHA), np.asarray(log_r > 0))
+
+
+def significance_threshold(
+    method: str, direction: str, baseline: Mapping[str, float], judged: Mapping[str, float]
+) -> float | None:
+    """The value the judged period must reach for a significant ``direction`` ("increase"
+    or "decrease") from the baseline, by the test :func:`change_since_baseline` uses, with
+    the judged period's denominator (or its precision) held as it is: the level a direction
+    target's line is drawn at on a trend chart.
+
+    ``baseline`` and ``judged``: mappings with ``value``, ``count``, ``denominator``,
+    ``lower_95`` and ``upper_95`` (missing keys or NaN where not known). Returns the value in
+    the measure's unit (the smallest for an increase, the largest for a decrease), or None
+    when there is none: amounts (method ``count``), missing numbers, or no reachable value.
+
+    - ``wilson``: the smallest count x (largest for a decrease) out of the judged
+      denominator n whose Newcombe interval for x/n minus the baseline proportion excludes
+      0; the value is 100 x / n.
+    - ``byar``: the smallest (largest) count whose exact conditional test against the
+      baseline count has p < 0.05. Exposures: the two denominators for rates; for counts
+      the two periods, which are of the same length (one measure's 12-month figures).
+    - ``dsr``: the value V whose log ratio to the baseline is 1.96 standard errors, the
+      standard errors taken from the two 95% intervals (the judged one held as a ratio of
+      its value): V = baseline x exp(+/-1.96 se).
+    """
+
+    def num(row: Mapping[str, float], key: str) -> float:
+        v = row.get(key)
+        try:
+            return float(v) if v is not None else np.nan
+        except (TypeError, ValueError):
+            return np.nan
+
+    if direction not in ("increase", "decrease"):
+        return None
+    up = direction == "increase"
+    if method == "wilson":
+        return _wilson_threshold(
+            num(baseline, "count"), num(baseline, "denominator"), num(judged, "denominator"), up
+        )
+    if method == "byar":
+        b_count, b_den, den = (num(baseline, "count"), num(baseline, "denominator"),
+                               num(judged, "denominator"))  # fmt: skip
+        rate = np.isfinite(b_count) and np.isfinite(b_den) and np.isfinite(den)
+        if rate and b_den > 0 and den > 0 and b_count > 0:
+            x = _byar_threshold(b_count, b_den, den, up)
+            per = num(baseline, "value") / (b_count / b_den)  # the unit's multiplier
+            return None if x is None else float(x / den * per)
+        c1 = b_count if np.isfinite(b_count) else num(baseline, "value")
+        return _byar_threshold(c1, 1.0, 1.0, up)
+    if method == "dsr":
+        limits = [num(r, k) for r in (baseline, judged) for k in ("lower_95", "upper_95")]
+        b_value, value = num(baseline, "value"), num(judged, "value")
+        if not all(np.isfinite(v) and v > 0 for v in [*limits, b_value, value]):
+            return None
+        se1 = (np.log(limits[1]) - np.log(limits[0])) / (2 * Z95)
+        se2 = (np.log(limits[3]) - np.log(limits[2])) / (2 * Z95)
+        return float(b_value * np.exp((1 if up else -1) * Z95 * np.hypot(se1, se2)))
+    return None
+
+
+def _wilson_threshold(x1: float, n1: float, n2: float, up: bool) -> float | None:
+    if not (np.isfinite(x1) and np.isfinite(n1) and np.isfinite(n2)) or n1 <= 0 or n2 <= 0:
+        return None
+    x2 = np.arange(0, int(n2) + 1, dtype=float)
+    p1, p2 = x1 / n1, x2 / n2
+    l1, u1 = (float(v) for v in stats.wilson_ci(x1, n1, 0.95))
+    l2, u2 = (np.asarray(v, float) for v in stats.wilson_ci(x2, np.full_like(x2, n2), 0.95))
+    d = p2 - p1
+    if up:
+        hit = np.flatnonzero(d - np.sqrt((p2 - l2) ** 2 + (u1 - p1) ** 2) > 0)
+        return float(100 * x2[hit[0]] / n2) if hit.size else None
+    hit = np.flatnonzero(d + np.sqrt((u2 - p2) ** 2 + (p1 - l1) ** 2) < 0)
+    return float(100 * x2[hit[-1]] / n2) if hit.size else None
+
+
+def _byar_threshold(c1: float, e1: float, e2: float, up: bool) -> float | None:
+    if not (np.isfinite(c1) and e1 > 0 and e2 > 0) or c1 < 0:
+        return None
+    x2 = np.arange(0, int(10 * (c1 + 10) * e2 / e1) + 1, dtype=float)
+    k = c1 + x2
+    pi0 = e2 / (e1 + e2)
+    p = np.minimum(1.0, 2 * np.minimum(_binom_cdf(x2, k, pi0), _binom_sf_incl(x2, k, pi0)))
+    hit = np.flatnonzero((p < ALPHA) & ((x2 / e2 > c1 / e1) if up else (x2 / e2 < c1 / e1)))
+    if not hit.size:
+        return None
+    return float(x2[hit[0]] if up else x2[hit[-1]])

@@ -117,10 +117,16 @@ def _target_text(t: dict, unit: str, base_label: str) -> str:
         return f"{comp} {value_text(t['target_value'], unit)}".strip().capitalize()
     if kind == "multiple_of_baseline":
         words = _MULTIPLE_WORDS.get(float(t["multiple"]), f"{t['multiple']:g} times")
-        text = f"{comp} {words} the {base_label} baseline".strip()
-        if np.isfinite(t["baseline_value"]):
-            text += f" ({value_text(t['baseline_value'], unit)})"
-        return text.capitalize()
+        used = t.get("baseline_period")
+        used = used if isinstance(used, str) and used else base_label
+        value = t["baseline_value"]
+        base = (
+            f"{used}'s {value_text(value, unit)}" if np.isfinite(value) else f"the {used} baseline"
+        )
+        text = f"{comp} {words} {base}".strip()
+        if used != base_label:  # the period judged against, and the plan's baseline year
+            text += f" (the plan's {base_label} baseline)"
+        return text[:1].upper() + text[1:]  # not capitalize(): it lowers "Q4"
     if kind == "direction":
         return f"A significant {t['direction']} on {_baseline_words(t, base_label)}"
     return "No target: monitored"

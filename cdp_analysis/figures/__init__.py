@@ -18,9 +18,9 @@ applied with ``rc_context``; figures are not registered with pyplot).
 
 from .comparators import comparator_chart
 from .counts import count_chart
-from .figure import DPI, STYLE, SYNTHETIC_STAMP, Figure, scroll_box, styled
+from .figure import DPI, STYLE, SYNTHETIC_STAMP, Figure, csv_download_html, scroll_box, styled
 from .funnel import POSITIONS, funnel_plot, funnel_positions
-from .rag_table import rag_table_html
+from .rag_table import rag_table_frame, rag_table_html
 from .spine import spine_chart, spine_positions
 from .trend import TargetLine, trend_chart
 from .units import MeasureInfo, format_value, measure_info
@@ -35,10 +35,12 @@ __all__ = [
     "TargetLine",
     "comparator_chart",
     "count_chart",
+    "csv_download_html",
     "format_value",
     "funnel_plot",
     "funnel_positions",
     "measure_info",
+    "rag_table_frame",
     "rag_table_html",
     "scroll_box",
     "spine_chart",

@@ -21,7 +21,15 @@ from .inputs import (
     require_columns,
     single_value,
 )
-from .units import POLARITY_WORDS, format_interval, format_value, measure_info, ordinal
+from .units import (
+    POLARITY_WORDS,
+    format_interval,
+    format_value,
+    measure_info,
+    missing_label,
+    missing_words,
+    ordinal,
+)
 
 WHERE = "comparator_chart"
 
@@ -102,14 +110,20 @@ def _chosen_rows(
 
 
 def _rank_finding(areas: pd.DataFrame, area_code: str, higher_best: bool, period: str) -> str:
-    """ "3rd highest of 12 areas" (best first), or "no value for <period>"."""
+    """ "3rd highest of 12 areas" (best first), or "no value for <period>" ("value
+    suppressed" when the area's value was withheld for small numbers)."""
     mine = areas["area_code"].astype(str) == area_code
     if pd.isna(areas.loc[mine, "value"].iloc[0]):
-        return f"no value for {period}"
+        return missing_words(_note(areas[mine].iloc[0]), period)[0]
     ranked = areas["value"].rank(ascending=not higher_best, method="min")
     word = "highest" if higher_best else "lowest"
     n = int(areas["value"].notna().sum())
     return f"{ordinal(int(ranked[mine].iloc[0]))} {word} of {n} areas"
+
+
+def _note(row: pd.Series) -> object:
+    """A row's ``value_note`` (``""`` when the data have none)."""
+    return row.get("value_note", "")
 
 
 def _draw(
@@ -139,7 +153,8 @@ def _draw(
             elinewidth=1, capsize=3,
         )  # fmt: skip
         for yi in y[np.isnan(v)]:
-            ax.text(0, yi, " no value", va="center", fontsize=8.5, color="#333333")
+            gap = missing_label(_note(rows.iloc[yi])).split(" (")[0].lower()  # e.g. suppressed
+            ax.text(0, yi, f" {gap}", va="center", fontsize=8.5, color="#333333")
         ax.set_yticks(y, labels)
         ax.get_yticklabels()[int(np.flatnonzero(me)[0])].set_fontweight("bold")
         ax.set_ylim(len(rows) - 0.5, -0.5)
@@ -164,20 +179,26 @@ def _words(
     areas = rows[~eng]
     my_row = rows[me].iloc[0]
     name = str(my_row["area_name"])
-    no_value = areas.loc[areas["value"].isna(), "area_name"].astype(str).tolist()
+    missing: dict[str, list[str]] = {}  # "Suppressed (small numbers)" or "No value": areas
+    for _, r in areas[areas["value"].isna().to_numpy() & ~me[~eng]].iterrows():  # not the area
+        missing.setdefault(missing_label(_note(r)), []).append(str(r["area_name"]))
+    shown = (
+        missing_words(_note(my_row), period)[1]
+        if pd.isna(my_row["value"])
+        else f"{format_value(float(my_row['value']), unit)}"
+        f"{format_interval(my_row['lower_95'], my_row['upper_95'], unit)}, {finding}"
+    )
     alt = (
         f"Horizontal bar chart of {m.name or m.label} in {period} for {name}, "
         f"{len(areas) - 1} comparator areas{' and England' if eng.any() else ''}, sorted from highest "
-        f"to lowest, with 95% confidence intervals. {name} is highlighted: "
-        f"{format_value(float(my_row['value']), unit)}"
-        f"{format_interval(my_row['lower_95'], my_row['upper_95'], unit)}, {finding}."
+        f"to lowest, with 95% confidence intervals. {name} is highlighted: {shown}."
     )
     if eng.any():
         alt += f" England: {format_value(rows.loc[eng, 'value'].iloc[0], unit)}."
     alt += f" {POLARITY_WORDS.get(m.polarity, '')}"
     notes = []
-    if no_value:
-        notes.append(f"No value for: {', '.join(no_value)}.")
+    for label, names in missing.items():
+        notes.append(f"{'No value for' if label == 'No value' else label}: {', '.join(names)}.")
     if absent:
         notes.append(f"Not in the data: {', '.join(absent)}.")
     alt += " " + " ".join(notes)

@@ -305,10 +305,12 @@ def table_html(
     row_header: bool = True,
     max_rows: int | None = None,
     headings: dict[str, str] | None = None,
+    download: bool = False,
 ) -> str:
     """An accessible HTML ``<table>``: ``<caption>``, ``<th scope="col">`` headings, the first
     column as ``<th scope="row">`` (when ``row_header``), every cell escaped. With
-    ``max_rows``, longer tables show their first rows and the caption says so."""
+    ``max_rows``, longer tables show their first rows and the caption says so. With
+    ``download``, a CSV link of the rows shown follows the table (:func:`csv_download_html`)."""
     names = {**HEADINGS, **(headings or {})}
     total = len(df)
     if max_rows is not None and total > max_rows:
@@ -330,11 +332,12 @@ def table_html(
         close = "</th>" if (i == 0 and row_header) else "</td>"
         body = body + tag + text + close
     rows = "".join("<tr>" + body + "</tr>")
-    return scroll_box(
+    box = scroll_box(
         f'<table class="cdp-table"><caption>{html.escape(caption)}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>",
         caption,
     )
+    return box + (csv_download_html(df, caption, "table") if download else "")
 
 
 def scroll_box(table: str, label: str) -> str:
@@ -359,21 +362,34 @@ def _slug(text: str) -> str:
     return "-".join(words)[:80] or "chart-data"
 
 
-def csv_link_html(figure: Figure, columns: Sequence[str] | None = None) -> str:
-    """A link that downloads the data behind the chart as CSV: the same rows and columns as
-    the chart's data table (so the same disclosure control as the page), unformatted, UTF-8.
-    The CSV is embedded in the page (a ``data:`` address), so it works offline and is covered
-    by the page's fingerprint in the manifest."""
-    df = _table_frame(figure, columns)
+#: Marks a download link whose CSV the pack's publisher writes to a file beside the page
+#: (see :mod:`cdp_analysis.report.downloads`); its value is the chart's or table's title.
+CSV_ATTR = "data-cdp-csv"
+
+
+def csv_download_html(df: pd.DataFrame, title: str, what: str = "chart") -> str:
+    """A link that downloads ``df`` as CSV (unformatted, UTF-8, no index). The CSV is
+    embedded in the link (a ``data:`` address), so the link works in a notebook; when a pack
+    is published the runner writes it to a file in the pack's ``data/`` folder and points the
+    link there (see :mod:`cdp_analysis.report.downloads`). Callers pass exactly the rows and
+    columns the page shows, so the CSV has the same disclosure control as the page."""
     text = df.to_csv(index=False, lineterminator="\n")
     payload = base64.b64encode(text.encode("utf-8")).decode("ascii")
-    name = _slug(figure.title) + ".csv"
-    what = f": {figure.title}" if figure.title else ""
+    name = _slug(title) + ".csv"
+    label = f": {title}" if title else ""
     return (
         f'<p class="cdp-download"><a href="data:text/csv;charset=utf-8;base64,{payload}" '
-        f'download="{html.escape(name, quote=True)}" type="text/csv">Download the data behind '
-        f'this chart (CSV, {len(df)} rows)<span class="visually-hidden">{html.escape(what)}</span></a></p>'
+        f'download="{html.escape(name, quote=True)}" type="text/csv" '
+        f'{CSV_ATTR}="{html.escape(title, quote=True)}">Download the data behind '
+        f'this {what} (CSV, {len(df)} rows)<span class="visually-hidden">{html.escape(label)}</span></a></p>'
     )
+
+
+def csv_link_html(figure: Figure, columns: Sequence[str] | None = None) -> str:
+    """A link that downloads the data behind the chart as CSV: the same rows and columns as
+    the chart's data table (so the same disclosure control as the page), unformatted, UTF-8
+    (see :func:`csv_download_html`)."""
+    return csv_download_html(_table_frame(figure, columns), figure.title, "chart")
 
 
 def figure_html(

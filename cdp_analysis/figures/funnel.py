@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -14,7 +15,7 @@ from ..tidy import UTLA
 from . import palette
 from .figure import Figure, caption_text, finish, legend_below, new_figure, styled
 from .inputs import any_synthetic, england_mask, no_rows, require_columns, single_value
-from .units import POLARITY_WORDS, format_value, measure_info
+from .units import POLARITY_WORDS, format_value, measure_info, missing_words
 
 WHERE = "funnel_plot"
 LIMIT_COLUMNS = ["lower_95", "upper_95", "lower_99_8", "upper_99_8"]
@@ -110,6 +111,81 @@ def _frame_on_points(ax, xs: np.ndarray, vs: np.ndarray, centre: float, unit: st
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
 
 
+@dataclass(frozen=True)
+class _Points:
+    """The UTLA points of one funnel, with the area's own point picked out."""
+
+    xs: np.ndarray
+    vs: np.ndarray
+    pos: np.ndarray  # position against the limits (POSITIONS keys, "" when not compared)
+    plotted: np.ndarray
+    is_me: np.ndarray
+    name: str
+
+    @property
+    def me_plotted(self) -> bool:
+        return bool(self.plotted[self.is_me][0])
+
+    @property
+    def my_value(self) -> float:
+        return float(self.vs[self.is_me][0])
+
+    @property
+    def my_x(self) -> float:
+        return float(self.xs[self.is_me][0])
+
+    @property
+    def finding(self) -> str:
+        """The area's position in words (the title and alt text use it)."""
+        my_pos = str(self.pos[self.is_me][0])
+        if my_pos:
+            return POSITIONS[my_pos]
+        return "not compared with the funnel limits" if self.me_plotted else ""
+
+
+def _average(
+    data: pd.DataFrame, limits: pd.DataFrame, england_value: float | None
+) -> tuple[float, str]:
+    """The average line's value and label: the given value, England's row, else the limits'
+    baseline ("Average")."""
+    if england_value is not None:
+        return england_value, "England"
+    eng = data[england_mask(data)]
+    if not eng.empty and eng["value"].notna().any():
+        return float(eng["value"].dropna().iloc[0]), "England"
+    if "baseline" in limits and limits["baseline"].notna().any():
+        return float(limits["baseline"].dropna().iloc[0]), "Average"
+    raise no_rows(
+        WHERE, "England", "area_type", "England", "include the England row or pass england_value"
+    )
+
+
+def _points(
+    points: pd.DataFrame, area_code: str, limits: pd.DataFrame, x: str, significance: str | None
+) -> _Points:
+    """Each UTLA's x, value and position (the ``significance`` column when given, else read
+    from the curves)."""
+    me = points[points["area_code"].astype(str) == area_code]
+    if me.empty:
+        raise no_rows(
+            WHERE, f"area {area_code}", "area_code", area_code, "include the area's UTLA row"
+        )
+    xs = points[x].to_numpy(float)
+    vs = points["value"].to_numpy(float)
+    if significance and significance in points:
+        pos = points[significance].map(STATS_LABELS).fillna("").to_numpy(str)
+    else:
+        pos = funnel_positions(xs, vs, limits, x)
+    return _Points(
+        xs=xs,
+        vs=vs,
+        pos=pos,
+        plotted=~(np.isnan(xs) | np.isnan(vs)),
+        is_me=(points["area_code"].astype(str) == area_code).to_numpy(),
+        name=str(me["area_name"].iloc[0]),
+    )
+
+
 def funnel_plot(
     data: pd.DataFrame,
     area_code: str,
@@ -146,113 +222,93 @@ def funnel_plot(
     single_value(data, "indicator_id", WHERE, "pass one indicator's rows")
     period = single_value(data, "period_label", WHERE, "pass one period's rows")
     m = measure_info(measure, data)
-    unit = m.unit
     points = data[data["area_type"].astype(str) == UTLA]
-    me = points[points["area_code"].astype(str) == area_code]
-    if me.empty:
-        raise no_rows(
-            WHERE, f"area {area_code}", "area_code", area_code, "include the area's UTLA row"
-        )
-    average_label = "England"
-    if england_value is None:
-        eng = data[england_mask(data)]
-        if not eng.empty and eng["value"].notna().any():
-            england_value = float(eng["value"].dropna().iloc[0])
-        elif "baseline" in limits and limits["baseline"].notna().any():
-            england_value, average_label = float(limits["baseline"].dropna().iloc[0]), "Average"
-        else:
-            raise no_rows(
-                WHERE, "England", "area_type", "England",
-                "include the England row or pass england_value",
-            )  # fmt: skip
-    xs = points[x].to_numpy(float)
-    vs = points["value"].to_numpy(float)
-    plotted = ~(np.isnan(xs) | np.isnan(vs))
-    if significance and significance in points:
-        pos = points[significance].map(STATS_LABELS).fillna("").to_numpy(str)
-    else:
-        pos = funnel_positions(xs, vs, limits, x)
+    p = _points(points, area_code, limits, x, significance)
+    average, average_label = _average(data, limits, england_value)
     shown = points.assign(
-        funnel_position=pd.Series(pos, index=points.index).map(POSITIONS).fillna("")
+        funnel_position=pd.Series(p.pos, index=points.index).map(POSITIONS).fillna("")
     )
-    n_missing = int((~plotted).sum())
-    is_me = (points["area_code"].astype(str) == area_code).to_numpy()
-    my_pos = str(pos[is_me][0])
-    name = str(me["area_name"].iloc[0])
-    my_value, my_x = float(vs[is_me][0]), float(xs[is_me][0])
-    me_plotted = bool(plotted[is_me][0])
     x_label = x_label or {"denominator": "Denominator", "expected": "Expected count"}.get(
         x, x.replace("_", " ").capitalize()
     )
-    if my_pos:
-        finding = POSITIONS[my_pos]
-    elif me_plotted:
-        finding = "not compared with the funnel limits"
-    else:
-        finding = f"no value for {period}"
+    short, finding = (p.finding, p.finding) if p.finding else _missing(points, area_code, period)
     if title is None:
-        title = f"{m.label} in {name}: {finding.split(' (')[0]} ({period})"
-    synthetic = any_synthetic([points], synthetic)
-
+        title = f"{m.label} in {p.name}: {short.split(' (')[0]} ({period})"
     with styled():
         fig, ax = new_figure(8, 5)
-        for col, colour, ls, lw, label in [
-            ("upper_99_8", palette.LIMIT_99_8, "--", 1.2, "99.8% limits"),
-            ("lower_99_8", palette.LIMIT_99_8, "--", 1.2, None),
-            ("upper_95", palette.LIMIT_95, ":", 1.4, "95% limits"),
-            ("lower_95", palette.LIMIT_95, ":", 1.4, None),
-        ]:
-            ax.plot(*limit_curve(limits, col, x), color=colour, ls=ls, lw=lw, label=label)
-        ax.axhline(
-            england_value, color=palette.ENGLAND, lw=1.2,
-            label=f"{average_label} {format_value(england_value, unit)}",
-        )  # fmt: skip
-        others = plotted & ~is_me
-        ax.scatter(
-            xs[others], vs[others], s=18, color=palette.OTHER_AREAS, edgecolors="none",
-            label="Other upper-tier local authorities",
-        )  # fmt: skip
-        if me_plotted:
-            ax.scatter(
-                [my_x], [my_value], s=80, color=palette.AREA, edgecolors="black", linewidths=1,
-                zorder=5, label=name,
-            )  # fmt: skip
-            ax.annotate(
-                name, (my_x, my_value), xytext=(8, 8), textcoords="offset points",
-                fontsize=10, fontweight="bold", color="black",
-            )  # fmt: skip
+        _draw(ax, p, limits, x, f"{average_label} {format_value(average, m.unit)}", average)
         ax.set_xlabel(x_label)
         ax.set_ylabel(m.axis_label)
-        _frame_on_points(ax, xs[plotted], vs[plotted], england_value, unit)
+        _frame_on_points(ax, p.xs[p.plotted], p.vs[p.plotted], average, m.unit)
         legend_below(fig, ncols=3)
-        finish(fig, title, synthetic=synthetic)
-
-    n = int(plotted.sum())
-    outside = int(np.isin(pos, ["above_99_8", "below_99_8"]).sum())
-    average_words = "England's average" if average_label == "England" else "the areas' average"
-    alt = (
-        f"Funnel plot of {m.name or m.label} for {period} against {x_label.lower()}, for {n} "
-        f"upper-tier local authorities, with 95% and 99.8% control limits around "
-        f"{average_words} of {format_value(england_value, unit)}. "
-    )
-    if me_plotted:
-        alt += (
-            f"{name} ({format_value(my_value, unit)}, {x_label.lower()} {my_x:,.0f}) is {finding}. "
-        )
-    else:
-        alt += f"{name} has {finding}. "
-    alt += (
-        f"{outside} of {n} areas lie outside the 99.8% limits. {POLARITY_WORDS.get(m.polarity, '')}"
-    )
+        finish(fig, title, synthetic=any_synthetic([points], synthetic))
+    n_missing = int((~p.plotted).sum())
     missing = (
         f" {n_missing} {'area' if n_missing == 1 else 'areas'} without a value "
         f"{'is' if n_missing == 1 else 'are'} not plotted."
         if n_missing
         else ""
     )
-    alt += missing
+    alt = _alt(p, m, period, x_label, average, average_label, finding) + missing
     caption = caption_text(
         points["source"], period, "Limits: 95% and 99.8% control limits." + missing
     )
     cols = ("area_name", "period_label", "value", x, "funnel_position", "value_note")
     return Figure(fig, " ".join(alt.split()), caption, shown.reset_index(drop=True), title, cols)
+
+
+def _draw(ax, p: _Points, limits: pd.DataFrame, x: str, average_text: str, average: float) -> None:
+    """The limit curves, the average line, the other areas and the area itself."""
+    for col, colour, ls, lw, label in [
+        ("upper_99_8", palette.LIMIT_99_8, "--", 1.2, "99.8% limits"),
+        ("lower_99_8", palette.LIMIT_99_8, "--", 1.2, None),
+        ("upper_95", palette.LIMIT_95, ":", 1.4, "95% limits"),
+        ("lower_95", palette.LIMIT_95, ":", 1.4, None),
+    ]:
+        ax.plot(*limit_curve(limits, col, x), color=colour, ls=ls, lw=lw, label=label)
+    ax.axhline(average, color=palette.ENGLAND, lw=1.2, label=average_text)
+    others = p.plotted & ~p.is_me
+    ax.scatter(
+        p.xs[others], p.vs[others], s=18, color=palette.OTHER_AREAS, edgecolors="none",
+        label="Other upper-tier local authorities",
+    )  # fmt: skip
+    if p.me_plotted:
+        ax.scatter(
+            [p.my_x], [p.my_value], s=80, color=palette.AREA, edgecolors="black", linewidths=1,
+            zorder=5, label=p.name,
+        )  # fmt: skip
+        ax.annotate(
+            p.name, (p.my_x, p.my_value), xytext=(8, 8), textcoords="offset points",
+            fontsize=10, fontweight="bold", color="black",
+        )  # fmt: skip
+
+
+def _missing(points: pd.DataFrame, area_code: str, period: str) -> tuple[str, str]:
+    """(title, alt) words for an area with no value: suppressed says so and why."""
+    mine = points[points["area_code"].astype(str) == area_code]
+    note = mine["value_note"].iloc[0] if "value_note" in mine and len(mine) else ""
+    return missing_words(note, period)
+
+
+def _alt(
+    p: _Points, m: Any, period: str, x_label: str, average: float, average_label: str, finding: str
+) -> str:
+    """The chart's alt text (without the count of areas not plotted)."""
+    n = int(p.plotted.sum())
+    outside = int(np.isin(p.pos, ["above_99_8", "below_99_8"]).sum())
+    average_words = "England's average" if average_label == "England" else "the areas' average"
+    alt = (
+        f"Funnel plot of {m.name or m.label} for {period} against {x_label.lower()}, for {n} "
+        f"upper-tier local authorities, with 95% and 99.8% control limits around "
+        f"{average_words} of {format_value(average, m.unit)}. "
+    )
+    if p.me_plotted:
+        alt += (
+            f"{p.name} ({format_value(p.my_value, m.unit)}, {x_label.lower()} {p.my_x:,.0f}) "
+            f"is {finding}. "
+        )
+    else:
+        alt += f"{p.name} has {finding}. "
+    return alt + (
+        f"{outside} of {n} areas lie outside the 99.8% limits. {POLARITY_WORDS.get(m.polarity, '')}"
+    )

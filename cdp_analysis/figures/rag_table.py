@@ -32,6 +32,9 @@ COLUMNS = [
     ("Why this rating", "reason"),
 ]
 
+#: The columns about a plan's targets, left out for an area with no plan (``plan=False``).
+PLAN_COLUMNS = ("Target", "Rating", "Why this rating")
+
 #: Short names of sources for the measure column (the full source is on each page's charts).
 SOURCE_SHORT = [
     ("synthetic demo data", "synthetic demo data"),
@@ -51,16 +54,47 @@ def short_source(source: pd.Series) -> pd.Series:
     return out
 
 
+def rag_table_frame(summary: pd.DataFrame, *, plan: bool = True) -> pd.DataFrame:
+    """The rows and columns of :func:`rag_table_html` as plain text, for a CSV download: the
+    same figures the table shows (already disclosure-controlled), one row per measure.
+    ``plan=False``: no target, rating or reason columns, as the table shows none."""
+    require_columns(summary, REQUIRED, WHERE)
+    df = summary.reset_index(drop=True)
+    frame = pd.DataFrame(
+        {
+            "priority": df["priority"],
+            "priority_name": df["priority_name"],
+            "measure": df["short_name"],
+            "period": df["period_label"],
+            "latest": df["value_display"],
+            "england_value": df["england_value"],
+            "compared_with_england": df["vs_england"],
+            "recent_trend": df["trend"],
+            "target": df["target_text"],
+            "rating": df["rag"],
+            "why_this_rating": df["reason"],
+            "source": df["source"],
+        }
+    )
+    return frame if plan else frame.drop(columns=["target", "rating", "why_this_rating"])
+
+
 def _text(s: pd.Series) -> pd.Series:
     return s.fillna("").astype(str).map(html.escape)
 
 
 def rag_table_html(
-    summary: pd.DataFrame, caption: str | None = None, links: pd.Series | None = None
+    summary: pd.DataFrame,
+    caption: str | None = None,
+    links: pd.Series | None = None,
+    *,
+    plan: bool = True,
 ) -> str:
     """An HTML ``<table>`` of the RAG summary frame (see cdp_analysis.assessment), grouped by
     priority in order of ``priority``, rows kept in their given order within a priority.
-    ``links`` (aligned with ``summary``'s rows) makes each measure's name a link to its chart."""
+    ``links`` (aligned with ``summary``'s rows) makes each measure's name a link to its chart.
+    ``plan=False`` (an area with no plan): no target, rating or reason columns, and the
+    groups are headed by their names alone (not "Priority 1: ...")."""
     require_columns(summary, REQUIRED, WHERE)
     df = summary.reset_index(drop=True)
     rag = df["rag"].fillna("").astype(str).str.strip().str.lower()
@@ -74,12 +108,13 @@ def rag_table_html(
             ),
             kind=f"{WHERE} data", fix="rate every measure red, amber, green or grey",
         )  # fmt: skip
-    rows, synthetic = _rows(df, rag, links)
+    columns = COLUMNS if plan else [c for c in COLUMNS if c[0] not in PLAN_COLUMNS]
+    rows, synthetic = _rows(df, rag, links, columns)
     df = df.assign(_row=rows)
-    n_cols = len(COLUMNS) + 1
+    n_cols = len(columns) + 1
     bodies = []
     for (number, name), group in df.groupby(["priority", "priority_name"], sort=True, dropna=False):
-        label = html.escape(f"Priority {number}: {name}")
+        label = html.escape(f"Priority {number}: {name}" if plan else str(name))
         bodies.append(
             f'<tbody><tr><th scope="rowgroup" colspan="{n_cols}">{label}</th></tr>'
             + "".join(group["_row"])
@@ -90,7 +125,7 @@ def rag_table_html(
     if synthetic.any():
         caption += " (includes synthetic demo data)"
     heads = '<th scope="col">Measure</th>' + "".join(
-        f'<th scope="col">{html.escape(h)}</th>' for h, _ in COLUMNS
+        f'<th scope="col">{html.escape(h)}</th>' for h, _ in columns
     )
     return scroll_box(
         f'<table class="cdp-rag-table"><caption>{html.escape(caption)}</caption>'
@@ -99,7 +134,9 @@ def rag_table_html(
     )
 
 
-def _rows(df: pd.DataFrame, rag: pd.Series, links: pd.Series | None) -> tuple[pd.Series, pd.Series]:
+def _rows(
+    df: pd.DataFrame, rag: pd.Series, links: pd.Series | None, columns=COLUMNS
+) -> tuple[pd.Series, pd.Series]:
     """Each measure's ``<tr>`` (escaped text; the rating as a coloured cell with its word),
     and which rows are synthetic demo data."""
     units = df["unit"].astype(str) if "unit" in df else pd.Series("", index=df.index)
@@ -143,7 +180,7 @@ def _rows(df: pd.DataFrame, rag: pd.Series, links: pd.Series | None) -> tuple[pd
         + "</th>"
     )  # fmt: skip
     cells = header
-    for _head, col in COLUMNS:
+    for _head, col in columns:
         if col is None:
             cells = cells + rag_cell
         else:

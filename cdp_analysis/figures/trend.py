@@ -26,7 +26,7 @@ from .inputs import (
     single_value,
 )
 from .time_axis import date_numbers, time_axis
-from .units import POLARITY_WORDS, format_interval, format_value, measure_info
+from .units import POLARITY_WORDS, format_interval, format_value, measure_info, missing_label
 
 WHERE = "trend_chart"
 REQUIRED = [
@@ -45,7 +45,10 @@ class TargetLine:
       as a horizontal line at baseline x multiple. The baseline is ``baseline_value`` or the
       area's value in ``baseline_period``.
     - ``kind="direction"``: a statistically significant ``direction`` ("increase" or
-      "decrease") from the baseline; the baseline period is marked.
+      "decrease") from the baseline; the baseline period is marked, and with ``threshold``
+      (the value the judged period must pass for the change to be significant:
+      :func:`cdp_analysis.assessment.baseline.significance_threshold`) a horizontal line is
+      drawn at that level. Without one no target level is drawn.
 
     With ``target_date`` and a baseline, a dotted trajectory joins the baseline to the target.
     """
@@ -58,6 +61,7 @@ class TargetLine:
     direction: str | None = None
     target_date: date | None = None
     label: str = ""
+    threshold: float | None = None
 
     @classmethod
     def from_target(
@@ -181,7 +185,9 @@ def _target_value(target: TargetLine, area: pd.DataFrame) -> tuple[float | None,
         raise _target_problem(
             f"unknown direction '{target.direction}'", "direction", "increase or decrease"
         )
-    return None, baseline
+    if target.threshold is None or pd.isna(target.threshold):
+        return None, baseline
+    return float(target.threshold), baseline
 
 
 def _comparison(latest: pd.Series, england: pd.DataFrame, polarity: str) -> tuple[str, float]:
@@ -329,9 +335,12 @@ def _alt(
         alt += f" and England {format_value(eng_value, unit)}"
     alt += f": {phrase}." if phrase else "."
     alt += f" {POLARITY_WORDS.get(m.polarity, '')} {target_sentence}".rstrip()
-    gaps = area.loc[area["value"].isna(), "period_label"].astype(str).tolist()
-    if gaps:
-        alt += f" No value for {', '.join(gaps)} (gaps in the line)."
+    gaps: dict[str, list[str]] = {}  # suppressed is not missing: grouped by why (issue 13)
+    for _, r in area[area["value"].isna()].iterrows():
+        gaps.setdefault(missing_label(r.get("value_note", "")), []).append(str(r["period_label"]))
+    for why, periods in gaps.items():
+        head = "No value for" if why == "No value" else f"{why}:"
+        alt += f" {head} {', '.join(periods)} (gaps in the line)."
     return alt
 
 
@@ -344,24 +353,25 @@ def _draw_target(ax, tgt: TargetLine, level, baseline, unit: str, target_date) -
         ax.axvline(
             xb, color=palette.BASELINE, ls=":", lw=1.5, label=f"Baseline ({tgt.baseline_period})"
         )
-        ax.plot(
-            [xb],
-            [baseline["value"]],
-            ls="",
-            marker="o",
-            ms=10,
-            mfc="none",
-            mec=palette.TARGET,
-            mew=1.5,
-            label=f"Target: significant {tgt.direction} from baseline",
-        )
-        return (
+        sentence = (
             f"The target is a statistically significant {tgt.direction} from the "
             f"{tgt.baseline_period} baseline of {format_value(baseline['value'], unit)}{by}{words}."
         )
-    if tgt.kind == "multiple":
+        if level is None:  # no level to draw: the baseline is marked, not a target point
+            return sentence
+        bound = "at least" if tgt.direction == "increase" else "at most"
+        label = (
+            f"Target: significant {tgt.direction} on {tgt.baseline_period}, "
+            f"{bound} {format_value(level, unit)}"
+        )
+        sentence += (
+            f" With the latest period's numbers that means {bound} "
+            f"{format_value(level, unit)}: the target line is drawn there."
+        )
+        base = baseline["value"]
+    elif tgt.kind == "multiple":
         base = level / float(tgt.multiple)
-        label = f"Target: {tgt.multiple:g} x baseline = {format_value(level, unit)}"
+        label = f"Target: {tgt.multiple:g} x {tgt.baseline_period or 'baseline'} = {format_value(level, unit)}"
         sentence = (
             f"The target is {tgt.multiple:g} times the {tgt.baseline_period or 'baseline'} "
             f"baseline of {format_value(base, unit)}, that is {format_value(level, unit)}{by}{words}."

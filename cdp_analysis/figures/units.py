@@ -9,6 +9,8 @@ from typing import Any
 
 import pandas as pd
 
+from ..disclosure import withheld_cell, withheld_label, withheld_reason
+
 #: Axis label for each catalogue unit.
 AXIS_LABELS = {
     "percent": "Percent (%)",
@@ -64,6 +66,24 @@ def measure_info(measure: Any = None, data: pd.DataFrame | None = None) -> Measu
     if "id" not in fields and data is not None and "indicator_id" in data and len(data):
         fields["id"] = str(data["indicator_id"].iloc[0])
     return MeasureInfo(**fields)
+
+
+def missing_words(note: object, period: str) -> tuple[str, str]:
+    """(short, long) words for an area whose value a chart cannot show, from its
+    ``value_note``: a value withheld for small numbers says so and why
+    (:func:`cdp_analysis.disclosure.withheld_reason`), e.g. ``("value suppressed", "no value
+    shown for 2025/26 Q4, as it was suppressed to protect confidentiality: ...")``; any other
+    gap reads ``("no value for 2025/26 Q4", "no value for 2025/26 Q4")``."""
+    why = withheld_reason(note)
+    if not why:
+        return f"no value for {period}", f"no value for {period}"
+    return f"value {withheld_cell(note)}", f"no value shown for {period}, as it was {why}"
+
+
+def missing_label(note: object) -> str:
+    """How a list of areas without a value is headed: ``Suppressed (small numbers)``,
+    ``Suppressed by the publisher (small numbers)``, ``Not calculated (...)``, or ``No value``."""
+    return withheld_label(note) or "No value"
 
 
 def format_value(value: float | None, unit: str) -> str:

@@ -14,6 +14,7 @@ from ..plan.plans import NO_AMBITIONS_SENTENCE
 from . import display as show
 from .changes import change_item_html, changes_table
 from .groups import measure_href, with_data
+from .intros import plan_sentence_html
 from .measure_blocks import show_waiting_for_data
 from .objectives import objectives_html
 from .report_data import Report
@@ -77,6 +78,11 @@ def summary_for_pages(report: Report) -> pd.DataFrame:
     s["priority_name"] = s["priority"].map(priority_names(report)).fillna(s["priority_name"])
     if not report.has_plan:
         s["target_text"] = "No local target"
+    if report.has_plan and report.plan.objectives:  # its own: the ones its targets name
+        named = {t.measure: t.objective or "" for t in report.plan.targets}
+        s["objectives"] = s["measure_id"].map(named).fillna("")
+    elif not report.catalogue.words_for(report.plan):  # the catalogue's are another plan's
+        s["objectives"] = ""
     return s
 
 
@@ -86,22 +92,27 @@ def show_rag_summary(report: Report) -> None:
     key to the rating colours and every objective of the plan; then the one list of
     measures waiting for local data."""
     what = "Every measure of the plan" if report.has_plan else "Every measure"
+    columns = "latest value, England, trend and target status" if report.has_plan else (
+        "latest value, England and recent trend")  # fmt: skip
     caption = (
-        f"{what} with figures for {report.area_name}, {report.quarter.fingertips_label}: "
-        "latest value, England, trend and target status"
+        f"{what} with figures for {report.area_name}, {report.quarter.fingertips_label}: {columns}"
     )
     shown = summary_for_pages(report)
     links = shown["measure_id"].map(lambda mid: measure_href(report, mid))
     markup = (
         f'<div id="every-measure"><p>{esc(rag_counts_text(report))}</p>'
-        + rag_key_html()
-        + figures.rag_table_html(shown, caption, links=links)
+        + (rag_key_html() if report.has_plan else "")  # no plan: nothing is rated
+        + figures.rag_table_html(shown, caption, links=links, plan=report.has_plan)
+        + figures.csv_download_html(
+            figures.rag_table_frame(shown, plan=report.has_plan), caption, "table"
+        )
         + f'<p class="cdp-note">{esc(ENGLAND_COLUMN_NOTE)}</p></div>'
     )
-    # every objective listed, in a region that scrolls by itself on a phone
-    objectives = objectives_html(report.catalogue, report.area_code)
-    head, table = objectives.split("<table", 1)
-    markup += head + figures.scroll_box("<table" + table, "The plan's objectives")
+    own = report.has_plan and (report.plan.objectives or report.catalogue.words_for(report.plan))
+    if own:  # every objective of the plan, in a region that scrolls on a phone
+        objectives = objectives_html(report.catalogue, report.area_code, report.plan)
+        head, table = objectives.split("<table", 1)
+        markup += head + figures.scroll_box("<table" + table, "The plan's objectives")
     show.show_text(markup)
     show_waiting_for_data(report)
 
@@ -195,6 +206,7 @@ def board_summary_html(report: Report) -> str:
     worse = changes[changes["significant"] & (changes["worse"] == True)]  # noqa: E712
     parts = [
         '<div class="cdp-board">',
+        plan_sentence_html(report),
         f'<p class="cdp-headline">{esc(_board_headline(report, shown, worse))}</p>',
     ]
     if report.has_plan:

@@ -66,7 +66,9 @@ def show_figure(
 
 
 def show_table(df: pd.DataFrame, caption: str, **kwargs) -> None:
-    """Display an accessible HTML table (see :func:`table_html`)."""
+    """Display an accessible HTML table (see :func:`table_html`), with a CSV download of
+    its rows unless ``download=False``."""
+    kwargs.setdefault("download", True)
     _display_html(table_html(df, caption, **kwargs))
 
 

@@ -136,4 +136,6 @@ def _plan_objective_words(report: Report, measure_id: str) -> str:
         obj = target.objective if target is not None and target.objective else ""
         text = report.plan.objectives.get(obj, "")
         return f" (plan objective {obj}: “{text}”)" if obj and text else ""
+    if not report.catalogue.words_for(report.plan):  # the catalogue's words are another plan's
+        return ""
     return f" (plan objective {', '.join(m.objectives)}: “{m.plan_measure}”)"

@@ -14,9 +14,15 @@ from .measure_blocks import target_line
 from .report_data import Report
 from .wording import esc
 
+#: Page titles that claim a plan, as an area with no plan of its own has them.
+NO_PLAN_TITLES = {"Plan overview": "Overview"}
+
 
 def page_header_html(report: Report, title: str, lead: str) -> str:
-    """The page's heading, the area and quarter, and a lead paragraph."""
+    """The page's heading, the area and quarter, and a lead paragraph. With no plan, a
+    title that claims one is changed (``NO_PLAN_TITLES``: "Plan overview" -> "Overview")."""
+    if not report.has_plan:
+        title = NO_PLAN_TITLES.get(title, title)
     q = report.quarter
     period = f"{q.start:%B %Y} to {q.end:%B %Y}"
     parts = [
@@ -163,6 +169,10 @@ INTROS = {
 }
 
 
+#: Section headings that speak of the plan, as an area with no plan reads them.
+NO_PLAN_HEADINGS = {"Where the plan stands": "Where the measures stand"}
+
+
 def _aim_text(report: Report, group_name: str) -> str:
     """The plan's own words for a group's targets: "The plan (objective 2.2): “...”.", and
     for a multiple-of-baseline target drawn on a chart, where its line is."""
@@ -200,7 +210,7 @@ def intro_html(report: Report, key: str, level: int = 2) -> str:
     if grp is not None and not with_data(report, group(report, grp)):
         return ""
     if not report.has_plan:
-        heading = heading.replace("the plan", "the measures")
+        heading = NO_PLAN_HEADINGS.get(heading, heading)
         text = without
     else:
         text = with_plan.format(aim=_aim_text(report, grp) if grp else "").strip()

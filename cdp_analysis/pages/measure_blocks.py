@@ -6,11 +6,13 @@ annual deaths, and the one list of measures waiting for local data.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
 from .. import figures, stats, tidy
+from ..assessment.baseline import significance_threshold
 from ..figures import TargetLine
 from ..tidy import ENGLAND_CODE, UTLA
 from . import display as show
@@ -37,7 +39,31 @@ def target_line(report: Report, measure_id: str) -> TargetLine | None:
         value = rows["baseline_value"].iloc[0]
         if pd.isna(value):
             return None
+    if line is not None and line.kind == "direction":
+        line = replace(line, threshold=direction_threshold(report, measure_id, line.direction))
     return line
+
+
+def direction_threshold(report: Report, measure_id: str, direction: str | None) -> float | None:
+    """The level a direction target's line is drawn at: the value the judged period must
+    reach for a significant change from the baseline, by the baseline test
+    (:func:`cdp_analysis.assessment.baseline.significance_threshold`), with the judged
+    period's denominator and interval as they are; None when it cannot be worked out."""
+    b = report.assessment.baseline
+    rows = b[b["measure_id"] == measure_id]
+    if rows.empty or pd.isna(rows["baseline_end"].iloc[0]) or not direction:
+        return None
+    r = rows.iloc[0]
+    series = report.series(measure_id, [report.area_code])
+
+    def at(end) -> dict:
+        hit = series[series["period_end"] == end]
+        return hit.iloc[0].to_dict() if not hit.empty else {}
+
+    base = {**at(r["baseline_end"]), "value": r["baseline_value"], "count": r["baseline_count"],
+            "denominator": r["baseline_denominator"]}  # fmt: skip
+    judged = {**at(r["period_end"]), "value": r["value"], "denominator": r["denominator"]}
+    return significance_threshold(report.measure(measure_id).method, direction, base, judged)
 
 
 def trend_figure(report: Report, measure_id: str) -> figures.Figure:

@@ -6,7 +6,8 @@ why: the plan names no measure for it and no published national indicator covers
 sources the project reads, so the evidence would be a local return; the row gives a
 suggested measure id and the template row to add to the local measures CSV (after adding the
 measure to ``indicators.yaml`` with ``source: local``). :func:`objectives_html` renders it as
-an accessible table; the index (or overview) page calls it.
+an accessible table; the overview calls it for an area with a plan only (the catalogue's
+objectives are Portsmouth's plan's; a plan that lists its own objectives is shown with them).
 """
 
 from __future__ import annotations
@@ -38,12 +39,24 @@ def _template_row(objective: str, area_code: str) -> str:
     return f"{mid},{area_code},2025/26 Q1,2025-04-01,2025-06-30,<count>,,,<data owner>"
 
 
-def objectives_table(catalogue, area_code: str) -> pd.DataFrame:
+def _evidence(catalogue, plan, number: str) -> list[str]:
+    """Short names of the measures that evidence one objective: for a plan that lists its
+    own objectives, the measures whose targets name it; else the catalogue's measures that
+    list it."""
+    if plan is not None and plan.objectives:
+        named = {t.measure for t in plan.targets if t.objective == number}
+        return [m.short_name for m in catalogue if m.id in named]
+    return [m.short_name for m in catalogue if number in m.objectives]
+
+
+def objectives_table(catalogue, area_code: str, plan=None) -> pd.DataFrame:
     """One row per objective: ``objective``, ``priority``, ``text``, ``measures`` (short
-    names, "" when none), ``reason`` ("" when it has measures) and ``template_row``."""
+    names, "" when none), ``reason`` ("" when it has measures) and ``template_row``. The
+    objectives are the plan's own when ``plan`` lists them, else the catalogue's."""
     rows = []
-    for number, text in catalogue.objectives.items():
-        names = [m.short_name for m in catalogue if number in m.objectives]
+    objectives = plan.objectives if plan is not None and plan.objectives else catalogue.objectives
+    for number, text in objectives.items():
+        names = _evidence(catalogue, plan, number)
         rows.append(
             {
                 "objective": number,
@@ -57,10 +70,10 @@ def objectives_table(catalogue, area_code: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def objectives_html(catalogue, area_code: str) -> str:
+def objectives_html(catalogue, area_code: str, plan=None) -> str:
     """The objectives table as HTML (a caption, header cells with scope, template rows in
-    ``<code>``)."""
-    t = objectives_table(catalogue, area_code)
+    ``<code>``); the plan's own objectives when ``plan`` lists them."""
+    t = objectives_table(catalogue, area_code, plan)
     esc = html.escape
     n_without = int(t["measures"].eq("").sum())
     body = []

@@ -8,6 +8,7 @@ import html
 
 import numpy as np
 
+from ..plan.model import NEUTRAL_PRIORITIES
 from .report_data import Report
 
 #: Words for each target status, as readers see them.
@@ -27,15 +28,6 @@ STATUS_WORDS = {
 RAG_WORDS = {"green": "Green", "amber": "Amber", "red": "Red", "grey": "Grey"}
 
 
-#: Neutral names of the measure groups, for areas with no plan of their own (the
-#: catalogue's priority words are Portsmouth's plan's).
-NEUTRAL_PRIORITIES = {
-    1: "Drug supply and crime",
-    2: "Treatment, recovery and drug-related deaths",
-    3: "Young people",
-}
-
-
 #: Heading of the one section listing measures with no figures for the area.
 WAITING_HEADING = "Measures waiting for local data"
 
@@ -49,12 +41,14 @@ def status_words(report: Report, status: str) -> str:
 
 def priority_names(report: Report) -> dict[int, str]:
     """The names of the measure groups: the plan's own priorities, the catalogue's for the
-    plan it was written from, or neutral names when the area has no plan."""
+    plan it was written from (``Catalogue.words_for``), else neutral names."""
     if not report.has_plan:
         return dict(NEUTRAL_PRIORITIES)
     if report.plan.priorities:
         return {**NEUTRAL_PRIORITIES, **report.plan.priorities}
-    return dict(report.catalogue.priorities)
+    if report.catalogue.words_for(report.plan):
+        return dict(report.catalogue.priorities)
+    return dict(NEUTRAL_PRIORITIES)  # another partnership's plan with no priorities of its own
 
 
 def esc(text: object) -> str:

@@ -59,11 +59,19 @@ def load_indicators(path: str | Path | None = None) -> Catalogue:
             ),
             kind=kind,
         )
-    _check_keys(data, ("priorities", "objectives", "measures"), (), "top level", probs)
+    _check_keys(
+        data,
+        ("priorities", "objectives", "measures"),
+        ("measure_count", "plan_area"),
+        "top level",
+        probs,
+    )
+    plan_area = _text(data, "plan_area", "top level", probs) or None
 
     priorities = _read_priorities(data.get("priorities"), data, probs)
     objectives = _read_objectives(data.get("objectives"), data, priorities, probs)
     measures = _read_measures(data.get("measures"), data, priorities, objectives, probs)
+    _check_measure_count(data, probs)
     if probs:
         raise InputError(
             path,
@@ -71,7 +79,7 @@ def load_indicators(path: str | Path | None = None) -> Catalogue:
             kind=kind,
             fix="edit the file as its header comment describes (keys, allowed values)",
         )
-    return Catalogue(priorities, objectives, tuple(measures), path)
+    return Catalogue(priorities, objectives, tuple(measures), path, plan_area)
 
 
 def _read_priorities(raw: Any, top: _Map, probs: _Problems) -> dict[int, str]:
@@ -152,6 +160,32 @@ def _read_objectives(
             continue
         out[key] = text.strip()
     return out
+
+
+def _check_measure_count(top: _Map, probs: _Problems) -> None:
+    """``measure_count`` (optional, written above the measures): a file cut off between two
+    measures still parses, with fewer measures; the count it states then tells."""
+    if "measure_count" not in top:
+        return
+    stated, raw = top["measure_count"], top.get("measures")
+    line = _line(top, "measure_count")
+    if isinstance(stated, bool) or not isinstance(stated, int) or stated < 1:
+        probs.add(
+            f"top level: measure_count must be a whole number, not {brief(stated)}",
+            line, "measure_count", "the number of entries under measures, e.g. 32",
+        )  # fmt: skip
+        return
+    got = len(raw) if isinstance(raw, _Seq) else 0
+    if got == stated:
+        return
+    last = raw[-1].get("id") if got and isinstance(raw[-1], _Map) else None
+    probs.add(
+        f"top level: measure_count says {stated} measures but the file has {got}"
+        + (f", the last '{last}'" if last else "")
+        + ": if the file was cut off (a broken download or copy), restore the complete file; "
+        "if you added or removed a measure, set measure_count to the new number",
+        line, "measure_count",
+    )  # fmt: skip
 
 
 def _read_measures(

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -25,6 +26,14 @@ FREQUENCIES = ("quarterly", "single_quarter", "annual", "three_year")
 TARGET_TYPES = ("value", "multiple_of_baseline", "direction", "none")
 COMPARISONS = ("more_than", "at_least", "less_than", "at_most")
 DIRECTIONS = ("increase", "decrease")
+
+#: Neutral names of the catalogue's three measure groups, for an area with no plan of its own
+#: and for a new plan file (the catalogue's priority words are Portsmouth's plan's).
+NEUTRAL_PRIORITIES = {
+    1: "Drug supply and crime",
+    2: "Treatment, recovery and drug-related deaths",
+    3: "Young people",
+}
 
 #: Which methods suit which unit.
 METHODS_FOR_UNIT = {
@@ -127,6 +136,15 @@ class Catalogue:
     objectives: dict[str, str]
     measures: tuple[Measure, ...]
     path: Path | None = None
+    #: The area whose plan the catalogue's priorities, objectives and ``plan_measure`` words
+    #: are (``plan_area`` in indicators.yaml; None: not said, and they serve any plan).
+    plan_area: str | None = None
+
+    def words_for(self, plan: Any) -> bool:
+        """True when the catalogue's priority, objective and plan-measure words are this
+        plan's own: the plan is for the catalogue's ``plan_area`` (or none is said). Another
+        partnership's plan that gives no words of its own gets neutral ones."""
+        return plan is not None and (self.plan_area is None or plan.area_code == self.plan_area)
 
     def __iter__(self):
         return iter(self.measures)

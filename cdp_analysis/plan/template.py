@@ -1,8 +1,9 @@
 """A plan file to fill in, written from the catalogue (``cdp-analysis plan new``).
 
 :func:`plan_template` gives the text of a commented plans file for one area in the form of
-``data/targets.yaml``: the area, placeholder dates and baseline year, the catalogue's priorities
-and objectives (to be replaced by the plan's own words), and one target per measure of the
+``data/targets.yaml``: the area, placeholder dates and baseline year, neutral priority names
+and placeholder objectives (to be replaced by the plan's own words; the catalogue's, another
+partnership's, are in comments for reference only), and one target per measure of the
 catalogue, each of type ``none`` with a comment naming the measure, its unit and direction and
 the other target types it could take. The file loads back with
 :func:`~cdp_analysis.plan.targets_file.load_targets` as it is written.
@@ -13,7 +14,11 @@ from __future__ import annotations
 import json
 import re
 
-from .model import Catalogue, Measure
+from .model import NEUTRAL_PRIORITIES, Catalogue, Measure, Plan
+
+#: The words a new plan file's title and objectives carry until they are replaced; a plan that
+#: still has them gets a note from ``validate`` (:func:`template_words_left`).
+PLACEHOLDER = "replace with the plan's words"
 
 _DIRECTION = {
     "higher_is_better": "higher is better",
@@ -43,10 +48,13 @@ def plan_template(area_code: str, area_name: str, catalogue: Catalogue) -> str:
         f"#   cdp-analysis run --area {area_code} --plan THIS_FILE",
         f"# (or save it as DATA/plans/{area_code}.yaml to be used for the area by default).",
         "#",
-        "# Replace name, start, end and baseline_period with the plan's own. The priorities and",
-        "# objectives below are the catalogue's (data/indicators.yaml): replace their words with",
-        "# the plan's, keep the quoted numbers that the targets' 'objective' refer to, and delete",
-        "# any the plan does not have (then delete 'objective' from targets naming them).",
+        "# Replace name, start, end and baseline_period with the plan's own. The priorities are",
+        "# neutral names of the catalogue's three groups of measures and the objectives are",
+        "# placeholders, numbered as the catalogue's (data/indicators.yaml), whose words are in",
+        "# the comment above each, for reference only: they are another partnership's plan. Give",
+        "# each the plan's own words, keep the quoted numbers that the targets' 'objective' refer",
+        "# to, and delete any the plan does not have (then delete 'objective' from targets",
+        "# naming them). 'cdp-analysis validate' notes any placeholder left.",
         "#",
         "# Every measure needs one target. Each is 'type: none' (monitored, no target) until you",
         "# set it. Other types:",
@@ -57,16 +65,20 @@ def plan_template(area_code: str, area_name: str, catalogue: Catalogue) -> str:
         "# The header of data/targets.yaml describes every key.",
         "plans:",
         f"  - id: {plan_id_for(area_name)}",
-        f"    name: {_q(f'{area_name} drugs plan (replace with the plan title)')}",
+        f"    name: {_q(f'{area_name} drugs plan ({PLACEHOLDER})')}",
         f"    area_code: {area_code}",
         "    start: 2025-04-01",
         "    end: 2028-03-31",
         '    baseline_period: "2024/25"',
         "    priorities:",
     ]
-    lines += [f"      {k}: {_q(v)}" for k, v in catalogue.priorities.items()]
+    lines += [
+        f"      {k}: {_q(NEUTRAL_PRIORITIES.get(k, f'Priority {k}'))}" for k in catalogue.priorities
+    ]
     lines.append("    objectives:")
-    lines += [f"      {_q(k)}: {_q(v)}" for k, v in catalogue.objectives.items()]
+    for k, v in catalogue.objectives.items():
+        lines.append(f"      # catalogue's words: {' '.join(str(v).split())}")
+        lines.append(f"      {_q(k)}: {_q(f'Objective {k} ({PLACEHOLDER})')}")
     lines.append("    targets:")
     for m in catalogue.measures:
         lines += _target_lines(m)
@@ -87,3 +99,10 @@ def _target_lines(m: Measure) -> list[str]:
     if m.objectives:
         lines.append(f"        objective: {_q(m.objectives[0])}")
     return lines
+
+
+def template_words_left(plan: Plan) -> list[str]:
+    """What in a plan still carries a new plan file's placeholder words: ``"name"`` and
+    ``"objective 1.1"``..., in file order (empty for a plan filled in)."""
+    left = ["name"] if PLACEHOLDER in plan.name else []
+    return left + [f"objective {k}" for k, v in plan.objectives.items() if PLACEHOLDER in v]

@@ -68,16 +68,15 @@ def prepare(cwd: str, preload: tuple[str, ...] = PRELOAD) -> list[str]:
     import matplotlib
     import numpy as np
 
-    try:
+    if "matplotlib.pyplot" in sys.modules:
+        # pyplot loads its backend lazily, at the first figure; in a kernel, loading the inline
+        # backend turns interactive mode on. Load it now, so the state saved below (and
+        # restored before every notebook) is the one every notebook runs in, whether it is a
+        # kernel's first notebook or its tenth (without this, only a kernel's first notebook
+        # showed figures left open, and a pack's bytes depended on which worker ran which page).
         import matplotlib.pyplot as plt
 
-        # Resolve the backend now: the kernel's inline backend turns interactive mode on
-        # when it is first used, so without this the state saved below would have it off
-        # and only the first notebook in each kernel would run with it on (a figure left
-        # open at the end of a cell was then shown in that notebook only).
-        plt.close(plt.figure())
-    except Exception:  # no usable backend: the notebook that draws reports the real error
-        pass
+        plt.switch_backend(matplotlib.get_backend())
 
     _saved.update(
         rc=dict(matplotlib.rcParams),

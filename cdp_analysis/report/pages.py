@@ -182,8 +182,10 @@ def render_index(
     summary: str = "",
     failures: list[FailedPage] | tuple[FailedPage, ...] = (),
     synthetic: bool = False,
+    downloads: list[dict] | tuple[dict, ...] = (),
 ) -> str:
-    """The pack's front page: title, failure banner, the lifted summary, links to every page."""
+    """The pack's front page: title, failure banner, the lifted summary, links to every page
+    and to the pack-wide data files (the ``downloads`` entries with no page)."""
     return (
         _environment()
         .get_template("index.html.j2")
@@ -197,9 +199,43 @@ def render_index(
             failed_names={f.name for f in failures},
             synthetic=synthetic,
             synthetic_text=SYNTHETIC_INDEX_NOTE,
+            downloads=list(downloads),
             css=_css(),
         )
     )
+
+
+#: The data log page the runner writes beside the index (every input file, its publisher,
+#: edition, download date, real or synthetic, and the SHA-256 the manifest records).
+DATA_LOG = "data_log.html"
+
+
+def render_data_log(pack: PackInfo, inputs: dict) -> str:
+    """The pack's data log page for a run's manifest ``inputs``
+    (:mod:`cdp_analysis.pages.data_log`; imported here, as it needs pandas)."""
+    from ..pages.data_log import data_log_for
+
+    return (
+        _environment()
+        .get_template("data_log.html.j2")
+        .render(
+            pack=pack,
+            current="data_log",
+            title=f"Data log · {pack.title}",
+            body=data_log_for(inputs),
+            last=pack.pages[-1] if pack.pages else None,
+            synthetic=False,
+            synthetic_text="",
+            css=_css(),
+        )
+    )
+
+
+def write_data_log(folder: Path, pack: PackInfo, inputs: dict) -> Path:
+    """Write the data log page (:data:`DATA_LOG`) into a pack's build folder."""
+    path = Path(folder) / DATA_LOG
+    path.write_text(render_data_log(pack, inputs), encoding="utf-8", newline="\n")
+    return path
 
 
 class _Scanner(HTMLParser):

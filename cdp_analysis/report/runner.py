@@ -20,7 +20,7 @@ from .. import __version__
 from ..errors import CdpError, InputError, ReportError
 from ..periods import Quarter
 from ..progress import Progress
-from . import manifest, publish
+from . import downloads, manifest, publish, workbook
 from .output_folder import check_output_folder, write_failure
 from .pages import FailedPage, PackInfo, PageRef, find_defects, render_index, render_page
 from .pool import Pool
@@ -443,8 +443,24 @@ def _finish_area(
         for r in results
         if r["status"] != "ok"
     ]
-    html = render_index(a.pack, summary=summary, failures=failures, synthetic=synthetic)
+    order = {p.name: i for i, p in enumerate(a.pack.pages)}
+    files = [
+        f
+        for r in sorted(results, key=lambda r: order.get(r["name"], 0))
+        for f in r.get("downloads", [])
+    ]
+    whole = [
+        downloads.write_pack_csv(a.build, files),
+        workbook.write_workbook(a.build, files, area_name=a.name, quarter_text=a.pack.quarter_text),
+    ]
+    files = [f for f in whole if f] + files
+    html = render_index(
+        a.pack, summary=summary, failures=failures, synthetic=synthetic, downloads=files
+    )
     (a.build / "index.html").write_text(html, encoding="utf-8", newline="\n")
+    from .pages import write_data_log
+
+    write_data_log(a.build, a.pack, inputs)  # every input file; hashed below as a pack file
     status = "failed" if failures else "ok"
     seconds = time.perf_counter() - (a.started or time.perf_counter())
     entries = [
@@ -478,6 +494,7 @@ def _finish_area(
         seconds=seconds,
         outputs=manifest.hash_outputs(a.build),
     )
+    man["downloads"] = files  # the CSV (and workbook) files, each hashed under "outputs"
     manifest.write(a.build, man)  # last: a build folder with a manifest is complete
     publish.publish(a.build, a.dest)
     zip_path = publish.zip_pack(a.dest) if options.zip else None

@@ -2,7 +2,8 @@
 
 For each task (one notebook for one area) the worker runs the notebook
 (:mod:`.execute`), saves the executed notebook and writes its HTML page into the area's build
-folder, and sends back a small result (status, plain-words failure, summary HTML, timings).
+folder (with a CSV file beside each chart and table, :mod:`.downloads`), and sends back a
+small result (status, plain-words failure, summary HTML, the CSV files, timings).
 Messages to the runner: ``("ready", wid)``, ``("start", wid, task_id)``,
 ``("done", wid, result)`` and ``("fatal", wid, message)`` when no kernel can be started.
 """
@@ -150,6 +151,7 @@ async def run_task(kernel, renderer, task: dict) -> dict:
     """Run one notebook for one area and write its page; return the result for the runner."""
     import nbformat
 
+    from .downloads import write_page_csvs
     from .execute import run_notebook
     from .notebook_html import clean_for_html, for_pack, shows_synthetic, summary_html
     from .pages import find_defects, render_page
@@ -164,7 +166,7 @@ async def run_task(kernel, renderer, task: dict) -> dict:
     nbformat.write(for_pack(outcome.nb), build / "notebooks" / f"{task['name']}.ipynb")
 
     t0 = time.perf_counter()
-    message, defects, summary, synthetic = outcome.message, [], "", False
+    message, defects, summary, synthetic, downloads = outcome.message, [], "", False, []
     if message is None:
         clean = clean_for_html(outcome.nb, outcome.numbers)
         synthetic = shows_synthetic(clean)
@@ -178,6 +180,7 @@ async def run_task(kernel, renderer, task: dict) -> dict:
             message = f"The page failed its checks: {shown}{more}."
         else:
             summary = summary_html(outcome.nb)
+            html, downloads = write_page_csvs(html, page.name, build)
     if message is not None:
         html = render_page(pack, page, failure=message)
     _write(build / page.href, html)
@@ -191,6 +194,7 @@ async def run_task(kernel, renderer, task: dict) -> dict:
         "defects": [{"cell": d.cell, "message": d.message} for d in defects],
         "summary": summary,
         "synthetic": synthetic,
+        "downloads": downloads,
         "seconds": {
             "execute": round(outcome.seconds, 3),
             "cells": round(outcome.cell_seconds, 3),

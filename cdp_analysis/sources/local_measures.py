@@ -296,6 +296,17 @@ def _rules(
     """The row checks of a local measures file, in the order they are reported. ``frame``
     holds the cells as text plus the parsed helper columns ``_start``, ``_end``, ``_kind``,
     ``_exp_start``, ``_exp_end``, ``_canon``, ``_freq``, ``_unit``, ``_count``, ``_den``."""
+    return (
+        _identity_rules(frame, measures, catalogue, area_codes)
+        + _period_rules(frame, today)
+        + _number_rules()
+    )
+
+
+def _identity_rules(
+    frame: pd.DataFrame, measures, catalogue, area_codes: list[str]
+) -> list[schemas.Rule]:
+    """Required cells, measure ids and area codes."""
     rule = schemas.Rule
     rules = [
         rule("empty", lambda s: s != "", col, expected="a value on every row") for col in REQUIRED
@@ -314,6 +325,14 @@ def _rules(
              "measure_id", expected=f"one of {', '.join(measures)}"),
         rule("unknown area code", lambda s: (s == "") | s.isin(area_codes),
              "area_code", expected="a code in data/lookups/areas.csv, e.g. E06000044 (Portsmouth)"),
+    ]  # fmt: skip
+    return rules
+
+
+def _period_rules(frame: pd.DataFrame, today: date) -> list[schemas.Rule]:
+    """Dates, period labels, their agreement, the measure's frequency and periods not ended."""
+    rule = schemas.Rule
+    rules = [
         rule("not a date", lambda d: ~((d["period_start"] != "") & d["_start"].isna()),
              name="period_start", expected="YYYY-MM-DD"),
         rule("not a date", lambda d: ~((d["period_end"] != "") & d["_end"].isna()),
@@ -344,6 +363,13 @@ def _rules(
              lambda d: ~(d["_end"] > pd.Timestamp(today)), name="period_end",
              expected="periods that have ended"),
     ]  # fmt: skip
+    return rules
+
+
+def _number_rules() -> list[schemas.Rule]:
+    """Counts and denominators: numbers, whole, in range, and one row per measure/area/period."""
+    rule = schemas.Rule
+    rules = []
     for col, num in (("count", "_count"), ("denominator", "_den")):
         text = lambda d, col=col, num=num: (d[col] != "") & d[num].isna()  # noqa: E731
         comma = lambda d, col=col: d[col].str.contains(",", regex=False)  # noqa: E731

@@ -227,6 +227,21 @@ def _checked(numerator: Any, denominator: Any, func: str, names=("numerator", "d
     return x, n, shape
 
 
+def _checked_proportion(numerators: Any, denominators: Any, func: str):
+    """Numerators and denominators as float arrays, no numerator above its denominator."""
+    x, n, shape = _checked(numerators, denominators, func)
+    reject(
+        x > n,
+        func,
+        "numerator",
+        "numerator(s) above the denominator",
+        "numerator <= denominator",
+        "check the two columns",
+        shape,
+    )
+    return x, n, shape
+
+
 def funnel_limits_proportion(
     numerators: Any, denominators: Any, multiplier: float = 100
 ) -> pd.DataFrame:
@@ -238,16 +253,7 @@ def funnel_limits_proportion(
     denominator are left out of the average.
     """
     func = "funnel_limits_proportion"
-    x, n, shape = _checked(numerators, denominators, func)
-    reject(
-        x > n,
-        func,
-        "numerator",
-        "numerator(s) above the denominator",
-        "numerator <= denominator",
-        "check the two columns",
-        shape,
-    )
+    x, n, shape = _checked_proportion(numerators, denominators, func)
     ok = ~(np.isnan(x) | np.isnan(n))
     with np.errstate(invalid="ignore", divide="ignore"):  # no denominators: NaN average
         average = x[ok].sum() / n[ok].sum()
@@ -464,42 +470,9 @@ def funnel_significance(
     """
     func = "funnel_significance"
     if statistic == "proportion":
-        x, n, shape = _checked(numerators, denominators, func)
-        reject(
-            x > n,
-            func,
-            "numerator",
-            "numerator(s) above the denominator",
-            "numerator <= denominator",
-            "check the two columns",
-            shape,
-        )
-        missing = np.isnan(x) | np.isnan(n)
-        average = x[~missing].sum() / n[~missing].sum()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            p = x / n
-        lims = {lv: proportion_control_limits(n, average, lv) for lv in _LEVELS}
-        return _label(
-            shape,
-            p < lims[0.998][0],
-            p < lims[0.95][0],
-            p > lims[0.998][1],
-            p > lims[0.95][1],
-            missing,
-        )
+        return _proportion_significance(numerators, denominators, func)
     if statistic == "ratio":
-        o, e, shape = _checked(numerators, denominators, func, ("observed", "expected"))
-        missing = np.isnan(o) | np.isnan(e)
-        lims = {lv: count_limits(o, lv) for lv in _LEVELS}
-        with np.errstate(invalid="ignore"):
-            return _label(
-                shape,
-                lims[0.998][1] / e < 1,
-                lims[0.95][1] / e < 1,
-                lims[0.998][0] / e > 1,
-                lims[0.95][0] / e > 1,
-                missing,
-            )
+        return _ratio_significance(numerators, denominators, func)
     if statistic == "rate":
         if rates is None or rate_type is None or multiplier is None:
             raise StatsInputError(
@@ -508,32 +481,74 @@ def funnel_significance(
                 kind=f"{func} input",
                 fix="pass rates=, rate_type= and multiplier=",
             )
-        x, r, n, shape = _rate_inputs(numerators, rates, denominators, func)
-        derived = _derived_denominators(x, r, n, rate_type, multiplier, func)
-        missing = np.isnan(x) | (np.isnan(r) & ~((rate_type == "dsr") & (x == 0)))
-        average = np.nansum(np.where(missing, np.nan, x)) / np.nansum(
-            np.where(missing, np.nan, derived)
-        )
-        lims = {lv: count_limits(x, lv) for lv in _LEVELS}
-        with np.errstate(divide="ignore", invalid="ignore"):
-            labels = _label(
-                shape,
-                lims[0.998][1] / derived < average,
-                lims[0.95][1] / derived < average,
-                lims[0.998][0] / derived > average,
-                lims[0.95][0] / derived > average,
-                missing,
-            )
-        if rate_type == "dsr":
-            small = (x < 10) & ~missing
-            if isinstance(labels, pd.Series):
-                labels = labels.where(~small, NOT_APPLICABLE_DSR)
-            else:
-                labels = np.where(small, NOT_APPLICABLE_DSR, labels).astype(object)
-        return labels
+        return _rate_significance(numerators, rates, denominators, rate_type, multiplier, func)
     raise StatsInputError(
         None,
         f"statistic {statistic!r} is not known",
         kind=f"{func} input",
         fix="use 'proportion', 'ratio' or 'rate'",
     )
+
+
+def _proportion_significance(numerators: Any, denominators: Any, func: str) -> Any:
+    """x/n against the limits at n around the pooled average."""
+    x, n, shape = _checked_proportion(numerators, denominators, func)
+    missing = np.isnan(x) | np.isnan(n)
+    average = x[~missing].sum() / n[~missing].sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = x / n
+    lims = {lv: proportion_control_limits(n, average, lv) for lv in _LEVELS}
+    return _label(
+        shape,
+        p < lims[0.998][0],
+        p < lims[0.95][0],
+        p > lims[0.998][1],
+        p > lims[0.95][1],
+        missing,
+    )
+
+
+def _ratio_significance(numerators: Any, denominators: Any, func: str) -> Any:
+    """The Byar/exact interval of O/E against 1."""
+    o, e, shape = _checked(numerators, denominators, func, ("observed", "expected"))
+    missing = np.isnan(o) | np.isnan(e)
+    lims = {lv: count_limits(o, lv) for lv in _LEVELS}
+    with np.errstate(invalid="ignore"):
+        return _label(
+            shape,
+            lims[0.998][1] / e < 1,
+            lims[0.95][1] / e < 1,
+            lims[0.998][0] / e > 1,
+            lims[0.95][0] / e > 1,
+            missing,
+        )
+
+
+def _rate_significance(
+    numerators: Any, rates: Any, denominators: Any, rate_type: str, multiplier: float, func: str
+) -> Any:
+    """The Byar/exact interval of the count over its derived population against the weighted
+    average rate; DSR points on fewer than 10 events are "Not applicable"."""
+    x, r, n, shape = _rate_inputs(numerators, rates, denominators, func)
+    derived = _derived_denominators(x, r, n, rate_type, multiplier, func)
+    missing = np.isnan(x) | (np.isnan(r) & ~((rate_type == "dsr") & (x == 0)))
+    average = np.nansum(np.where(missing, np.nan, x)) / np.nansum(
+        np.where(missing, np.nan, derived)
+    )
+    lims = {lv: count_limits(x, lv) for lv in _LEVELS}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        labels = _label(
+            shape,
+            lims[0.998][1] / derived < average,
+            lims[0.95][1] / derived < average,
+            lims[0.998][0] / derived > average,
+            lims[0.95][0] / derived > average,
+            missing,
+        )
+    if rate_type == "dsr":
+        small = (x < 10) & ~missing
+        if isinstance(labels, pd.Series):
+            labels = labels.where(~small, NOT_APPLICABLE_DSR)
+        else:
+            labels = np.where(small, NOT_APPLICABLE_DSR, labels).astype(object)
+    return labels
