@@ -405,29 +405,21 @@ def run(options: RunOptions, stream=None, record: RunRecord | None = None) -> Ru
     return RunResult(build.quarter, record.packs, build.results, time.perf_counter() - t_start)
 
 
-def _finish_area(
-    a: _Area,
-    results: list[dict],
-    quarter: Quarter,
-    options: RunOptions,
-    inputs: dict,
-    git: dict,
-    parameters: dict,
-    notebooks_dir: Path,
-) -> PackResult:
-    """Index, manifest, publish (and zip) one area's pack once all its notebooks are done."""
-    if not a.build.is_dir():
-        publish.make_build_dir(a.dest)
-    titles = {p.name: p.title for p in a.pack.pages}
-    for r in results:  # a worker that died wrote no page: write the notice here
+def _write_missing_pages(a: _Area, results: list[dict]) -> None:
+    """A worker that died wrote no page: write its failure notice here."""
+    for r in results:
         page_path = a.build / f"{r['name']}.html"
         if not page_path.exists():
             page = next(p for p in a.pack.pages if p.name == r["name"])
             page_path.write_text(
                 render_page(a.pack, page, failure=r["message"]), encoding="utf-8", newline="\n"
             )
+
+
+def _index_summary(a: _Area, results: list[dict]) -> str:
+    """The summary HTML the notebooks hand to the index; empty (and the first notebook that
+    gave one marked failed) when it fails the page checks."""
     summary = "\n".join(r["summary"] for r in results if r.get("summary"))
-    synthetic = any(r.get("synthetic") for r in results)
     if summary:
         defects = find_defects(render_index(a.pack, summary=summary))
         if defects:
@@ -438,11 +430,12 @@ def _finish_area(
                 f"The summary it hands to the contents page failed the checks: {shown}."
             )
             summary = ""
-    failures = [
-        FailedPage(r["name"], titles[r["name"]], r["message"])
-        for r in results
-        if r["status"] != "ok"
-    ]
+    return summary
+
+
+def _pack_downloads(a: _Area, results: list[dict]) -> list:
+    """Every page's CSV files in page order, after the whole-pack CSV and workbook (written
+    here)."""
     order = {p.name: i for i, p in enumerate(a.pack.pages)}
     files = [
         f
@@ -453,17 +446,12 @@ def _finish_area(
         downloads.write_pack_csv(a.build, files),
         workbook.write_workbook(a.build, files, area_name=a.name, quarter_text=a.pack.quarter_text),
     ]
-    files = [f for f in whole if f] + files
-    html = render_index(
-        a.pack, summary=summary, failures=failures, synthetic=synthetic, downloads=files
-    )
-    (a.build / "index.html").write_text(html, encoding="utf-8", newline="\n")
-    from .pages import write_data_log
+    return [f for f in whole if f] + files
 
-    write_data_log(a.build, a.pack, inputs)  # every input file; hashed below as a pack file
-    status = "failed" if failures else "ok"
-    seconds = time.perf_counter() - (a.started or time.perf_counter())
-    entries = [
+
+def _notebook_entries(results: list[dict], titles: dict[str, str]) -> list[dict]:
+    """The manifest's ``notebooks`` list."""
+    return [
         {
             "name": r["name"],
             "title": titles[r["name"]],
@@ -478,6 +466,40 @@ def _finish_area(
         }
         for r in results
     ]
+
+
+def _finish_area(
+    a: _Area,
+    results: list[dict],
+    quarter: Quarter,
+    options: RunOptions,
+    inputs: dict,
+    git: dict,
+    parameters: dict,
+    notebooks_dir: Path,
+) -> PackResult:
+    """Index, manifest, publish (and zip) one area's pack once all its notebooks are done."""
+    if not a.build.is_dir():
+        publish.make_build_dir(a.dest)
+    titles = {p.name: p.title for p in a.pack.pages}
+    _write_missing_pages(a, results)
+    summary = _index_summary(a, results)
+    synthetic = any(r.get("synthetic") for r in results)
+    failures = [
+        FailedPage(r["name"], titles[r["name"]], r["message"])
+        for r in results
+        if r["status"] != "ok"
+    ]
+    files = _pack_downloads(a, results)
+    html = render_index(
+        a.pack, summary=summary, failures=failures, synthetic=synthetic, downloads=files
+    )
+    (a.build / "index.html").write_text(html, encoding="utf-8", newline="\n")
+    from .pages import write_data_log
+
+    write_data_log(a.build, a.pack, inputs)  # every input file; hashed below as a pack file
+    status = "failed" if failures else "ok"
+    seconds = time.perf_counter() - (a.started or time.perf_counter())
     man = manifest.build(
         parameters={
             "area_code": a.code,
@@ -489,7 +511,7 @@ def _finish_area(
         },
         inputs=inputs,
         git=git,
-        notebooks=entries,
+        notebooks=_notebook_entries(results, titles),
         status=status,
         seconds=seconds,
         outputs=manifest.hash_outputs(a.build),
