@@ -175,3 +175,17 @@ def test_the_checker_finds_an_upward_import(src, dst, monkeypatch):
     assert any(f"{src} imports {dst}" in b for b in _upward())
     monkeypatch.setitem(GRAPH, dst, GRAPH[dst] | {src})
     assert any(src in c and dst in c for c in _cycles())
+
+
+def test_the_command_line_parser_imports_no_heavy_library():
+    """``cdp-analysis --help`` (or any subcommand's argument parsing) imports no pandas,
+    requests or matplotlib: the commands import them in ``main``, where they are used."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from cdp_analysis import cli; cli._parser(); "
+        "print(' '.join(m for m in ('pandas', 'requests', 'matplotlib', 'numpy') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

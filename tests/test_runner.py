@@ -736,6 +736,9 @@ def test_serial_and_fanned_out_runs_give_byte_identical_pages(data_dir, tmp_path
         f"{c}/{QUARTER}/{name}.html" for c in codes for name in ["index", "data_log", *PAGES]
     )
     assert pages["1"] == pages["2"]
+    # 01_trend leaves an empty figure open: shown in every area's page, not only in the first
+    # notebook each kernel ran (the inline backend's interactive mode is part of the state)
+    assert all(b"0 Axes" in pages["1"][f"{c}/{QUARTER}/01_trend.html"] for c in codes)
 
 
 def test_jobs_default_to_the_usable_cpus(monkeypatch):

@@ -20,7 +20,7 @@ import pytest
 
 from cdp_analysis import cli, data_files, indicator_table, safe_yaml, table_cache
 from cdp_analysis.errors import CdpError
-from cdp_analysis.report import kernel, manifest, publish, runner
+from cdp_analysis.report import kernel, manifest, output_folder, publish
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
@@ -329,7 +329,7 @@ def test_output_folder_that_cannot_be_created(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
     with pytest.raises(CdpError) as info:
-        runner.check_output_folder(blocker / "out")
+        output_folder.check_output_folder(blocker / "out")
     assert str(info.value).startswith(f"{blocker / 'out'}: the output folder cannot be created")
     assert "\n" not in str(info.value)
 
@@ -341,7 +341,7 @@ def test_read_only_output_folder(tmp_path):
     out.chmod(0o500)
     try:
         with pytest.raises(CdpError, match="the output folder cannot be written"):
-            runner.check_output_folder(out)
+            output_folder.check_output_folder(out)
     finally:
         out.chmod(0o700)
 
@@ -349,7 +349,7 @@ def test_read_only_output_folder(tmp_path):
 def test_output_folder_without_free_space(tmp_path, monkeypatch):
     monkeypatch.setattr(shutil, "disk_usage", lambda p: shutil._ntuple_diskusage(1, 1, 10**6))
     with pytest.raises(CdpError) as info:
-        runner.check_output_folder(tmp_path, 2)
+        output_folder.check_output_folder(tmp_path, 2)
     assert str(info.value) == (
         f"{tmp_path}: only 1 MB free on its disk; a run of 2 areas needs about 100 MB. "
         "Free some space or choose another --out folder; nothing was run."
@@ -370,7 +370,7 @@ def test_unwritable_out_stops_the_run_before_any_notebook(tmp_path):
 
 def test_full_disk_message():
     exc = OSError(errno.ENOSPC, "No space left on device", "/o/x/index.html")
-    assert runner._write_failure(exc, Path("/o")) == (
+    assert output_folder.write_failure(exc, Path("/o")) == (
         "/o/x/index.html: the disk is full (No space left on device). Free some space on the "
         "disk holding /o, or choose another --out folder, and run again; the previous pack "
         "is unchanged."

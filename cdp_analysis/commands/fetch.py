@@ -25,26 +25,20 @@ import hashlib
 import json
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-import yaml
-
-from .. import safe_yaml
 from ..errors import CdpError, FetchError, InputError
 from ..paths import default_data_dir
 from ..progress import Progress
-from ..sources.fingertips import read_fingertips_csv
-from ..sources.fingertips_api import (
-    DEFAULT_BASE_URL,
-    ENGLAND_AREA_TYPE,
-    UTLA_AREA_TYPE,
-    FingertipsClient,
-    default_cache_dir,
-    normalise_ids,
-    write_atomic,
-)
-from ..sources.fingertipsnext import DEFAULT_BASE_URL as NEXT_BASE_URL
-from ..sources.fingertipsnext import FingertipsNextClient
+from ..sources.api_defaults import ENGLAND_AREA_TYPE, UTLA_AREA_TYPE
+from ..sources.api_defaults import FINGERTIPS_BASE_URL as DEFAULT_BASE_URL
+from ..sources.api_defaults import FINGERTIPSNEXT_BASE_URL as NEXT_BASE_URL
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# The readers and API clients (pandas, requests) are imported in main(): building the
+# command line's parser for any subcommand, or --help, does not pay for them.
 
 HELP = "Download the plan's Fingertips indicators (upper-tier LAs and England) into data/."
 
@@ -139,6 +133,10 @@ def catalogue_ids(data_dir: Path) -> list[str]:
 
 def _yaml_ids(path: Path) -> list[str]:
     """Fallback: ``fingertips_id`` keys, and ``source_id`` of ``source: fingertips``."""
+    import yaml
+
+    from .. import safe_yaml
+
     try:
         data = safe_yaml.load(path.read_text(encoding="utf-8")) or {}
     except safe_yaml.YamlRefused as exc:
@@ -157,6 +155,15 @@ def _yaml_ids(path: Path) -> list[str]:
 
 
 def main(args: argparse.Namespace) -> int:
+    from ..sources.fingertips import read_fingertips_csv
+    from ..sources.fingertips_api import (
+        FingertipsClient,
+        default_cache_dir,
+        normalise_ids,
+        write_atomic,
+    )
+    from ..sources.fingertipsnext import FingertipsNextClient
+
     data_dir = Path(args.data) if args.data else default_data_dir()
     ids = normalise_ids(args.indicators or [*CORE_IDS, *catalogue_ids(data_dir)])
     lookup_dir = data_dir if (data_dir / "lookups" / "areas.csv").is_file() else None
@@ -236,6 +243,8 @@ def _chunk_line(ids: list[str], rows: int, from_cache: bool) -> str:
 
 def _summary(table: pd.DataFrame) -> str:
     """One line per indicator: areas, periods, latest period."""
+    import pandas as pd
+
     g = table.groupby("indicator_id", sort=False)
     s = pd.DataFrame(
         {

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from ..paths import default_data_dir
-from ..validation import validate_paths
 
 HELP = (
     "Check data files (or whole folders) the project reads: says which kind each file was "
@@ -28,6 +27,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    from ..validation import validate_paths  # pandas: only when something is checked
+
     data_dir = args.data or default_data_dir()
     paths = args.paths or [data_dir]
     results = validate_paths(paths, data_dir)

@@ -8,12 +8,10 @@ published (:mod:`.publish`). See the package docstring for the whole design.
 
 from __future__ import annotations
 
+import contextlib
 import json
-import multiprocessing as mp
 import os
-import queue
 import re
-import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +21,9 @@ from ..errors import CdpError, InputError, ReportError
 from ..periods import Quarter
 from ..progress import Progress
 from . import downloads, manifest, publish, workbook
+from .output_folder import check_output_folder, write_failure
 from .pages import FailedPage, PackInfo, PageRef, find_defects, render_index, render_page
+from .pool import Pool
 
 _NAME_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -241,11 +241,16 @@ def preflight(data_dir: Path, targets: Path) -> None:
     indicator_table.load(data_dir)
 
 
-def run(options: RunOptions, stream=None, record: RunRecord | None = None) -> RunResult:
-    """Build and publish a pack for every area in ``options``; see the package docstring.
-    ``record``, when given, is kept up to date as the run goes (also when it raises)."""
-    t_start = time.perf_counter()
-    record = record if record is not None else RunRecord()
+@dataclass
+class _Paths:
+    data_dir: Path
+    targets: Path
+    notebooks_dir: Path
+    out_dir: Path
+
+
+def _paths(options: RunOptions) -> _Paths:
+    """``options``' folders made absolute, the data folder and targets file checked."""
     data_dir = Path(options.data_dir).resolve()
     if not data_dir.is_dir():
         raise InputError(data_dir, "the data folder does not exist", fix="check --data")
@@ -255,51 +260,61 @@ def run(options: RunOptions, stream=None, record: RunRecord | None = None) -> Ru
     if not options.areas:
         raise CdpError("No area to report on: give --area CODE or --all-areas.")
     notebooks_dir = Path(options.notebooks_dir).resolve()
-    out_dir = Path(options.out_dir).resolve()
-    notebooks = find_notebooks(notebooks_dir)
-    check_output_folder(out_dir, len(options.areas))  # before any kernel or notebook
-    from .kernel import remove_stale_dirs
+    return _Paths(data_dir, targets, notebooks_dir, Path(options.out_dir).resolve())
 
-    remove_stale_dirs()  # connection files (kernel keys) left by killed runs
-    pages = tuple(PageRef(p.stem, title) for p, title in notebooks)
-    n_tasks = len(options.areas) * len(notebooks)
-    # Workers start now: their kernels boot while this process plans the run.
-    pool = _Pool(min(options.workers or default_workers(), n_tasks), notebooks_dir)
-    areas: dict[str, _Area] = {}
-    progress: Progress | None = None
-    try:
-        preflight(data_dir, targets)
-        quarter = record.quarter = resolve_quarter(options.quarter, data_dir)
 
+class _Build:
+    """One run once its inputs are checked: its areas, their build folders, the tasks, and
+    the callbacks through which the pool reports (each finished area is published here)."""
+
+    def __init__(self, options, paths: _Paths, notebooks, record: RunRecord, stream) -> None:
+        self.options, self.paths, self.notebooks = options, paths, notebooks
+        self.record, self.stream = record, stream
+        self.pages = tuple(PageRef(p.stem, title) for p, title in notebooks)
+        self.areas: dict[str, _Area] = {}
+        self.progress: Progress | None = None
+        self.results: list[dict] = []
+
+    def plan(self) -> None:
+        """Check every input (once per run), name the quarter and every area, and make each
+        area's build folder (recovering what an earlier killed run left)."""
         from ..areas import area as area_row
 
-        base = lookup_base(data_dir)
+        options, paths, record = self.options, self.paths, self.record
+        preflight(paths.data_dir, paths.targets)
+        quarter = self.quarter = record.quarter = resolve_quarter(options.quarter, paths.data_dir)
+        base = lookup_base(paths.data_dir)
         for code in options.areas:
             name = record.names[code] = area_row(code, base)["area_name"]
-            dest = out_dir / code / quarter.label
-            areas[code] = _Area(
+            dest = paths.out_dir / code / quarter.label
+            self.areas[code] = _Area(
                 code=code,
                 name=name,
                 dest=dest,
                 build=publish.build_dir(dest),
-                pack=PackInfo.create(code, name, quarter, __version__, pages),
-                pending={p.name for p in pages},
+                pack=PackInfo.create(code, name, quarter, __version__, self.pages),
+                pending={p.name for p in self.pages},
             )
-        progress = Progress(len(areas), "area", quiet=options.quiet, stream=stream)
-        for a in areas.values():
+        self.progress = Progress(len(self.areas), "area", quiet=options.quiet, stream=self.stream)
+        for a in self.areas.values():
             for line in publish.recover(a.dest):
-                progress.warn(f"{a.code}/{quarter.label}: {line}")
+                self.progress.warn(f"{a.code}/{quarter.label}: {line}")
             publish.check_not_busy(a.dest)
             publish.make_build_dir(a.dest)
-
-        inputs = manifest.hash_inputs(data_dir, targets, [p for p, _ in notebooks])
-        git = manifest.git_info()
-        parameters = {"data_dir": str(data_dir), "targets_file": str(targets)}
+        self.inputs = manifest.hash_inputs(
+            paths.data_dir, paths.targets, [p for p, _ in self.notebooks]
+        )
+        self.git = manifest.git_info()
+        self.parameters = {"data_dir": str(paths.data_dir), "targets_file": str(paths.targets)}
         if options.comparators:
             for code in options.comparators:
                 area_row(code, base)  # unknown codes stop the run here, naming the code
-            parameters["comparators"] = " ".join(options.comparators)
-        tasks = [
+            self.parameters["comparators"] = " ".join(options.comparators)
+
+    def tasks(self) -> list[dict]:
+        """One task per (area, notebook), area by area in the order asked."""
+        pairs = ((a, nb) for a in self.areas.values() for nb in self.notebooks)
+        return [
             {
                 "id": i,
                 "area_code": a.code,
@@ -307,219 +322,150 @@ def run(options: RunOptions, stream=None, record: RunRecord | None = None) -> Ru
                 "source": str(path),
                 "build_dir": str(a.build),
                 "pack": a.pack,
-                "parameters": {"area_code": a.code, "quarter": quarter.label, **parameters},
+                "parameters": {
+                    "area_code": a.code,
+                    "quarter": self.quarter.label,
+                    **self.parameters,
+                },
             }
-            for i, (a, (path, _)) in enumerate((a, nb) for a in areas.values() for nb in notebooks)
+            for i, (a, (path, _)) in enumerate(pairs)
         ]
-        packs = record.packs
-        all_results: list[dict] = []
 
-        def on_start(task: dict) -> None:
-            a = areas[task["area_code"]]
-            if a.started is None:
-                a.started = time.perf_counter()
-                record.started.add(a.code)
+    def on_start(self, task: dict) -> None:
+        a = self.areas[task["area_code"]]
+        if a.started is None:
+            a.started = time.perf_counter()
+            self.record.started.add(a.code)
 
-        def on_result(result: dict) -> None:
-            a = areas[result["area_code"]]
-            if result["name"] not in a.pending:
-                return
-            a.pending.discard(result["name"])
-            a.results[result["name"]] = result
-            all_results.append(result)
-            if result["status"] != "ok":
-                progress.warn(f"{a.code} {result['name']}: {result['message']}")
-            if result.get("internal"):
-                progress.warn(result["internal"].rstrip())
-            if not a.pending:
-                results = [a.results[p.name] for p in pages]
-                packs.append(
-                    _finish_area(
-                        a, results, quarter, options, inputs, git, parameters, notebooks_dir
-                    )
-                )
-                progress.advance(area_line(packs[-1]))
-
-        pool.run(tasks, on_start, on_result)
-    except BaseException as exc:
-        if progress is not None:
-            progress.close()
-        pool.stop(now=True)
-        for a in areas.values():
-            publish.remove_ours(a.build)
-        if isinstance(exc, OSError):  # e.g. the disk filled up while the pack was written
-            raise ReportError(_write_failure(exc, out_dir)) from exc
-        raise
-    progress.close()
-    pool.stop()
-    return RunResult(quarter, packs, all_results, time.perf_counter() - t_start)
-
-
-#: Free space needed to start a run, per area (a pack of the bundled notebooks is about
-#: 2 MB; the margin covers bigger notebooks and the executed copies).
-FREE_BYTES_PER_AREA = 50_000_000
-
-
-def _write_failure(exc: OSError, out_dir: Path) -> str:
-    import errno
-
-    where = exc.filename or out_dir
-    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
-        return (
-            f"{where}: the disk is full ({exc.strerror}). Free some space on the disk "
-            f"holding {out_dir}, or choose another --out folder, and run again; the previous "
-            "pack is unchanged."
-        )
-    return (
-        f"{where}: could not be written ({exc.strerror or exc}). Check that you may write "
-        f"to {out_dir}, or choose another --out folder; the previous pack is unchanged."
-    )
-
-
-def check_output_folder(out_dir: Path, n_areas: int = 1) -> None:
-    """Refuse, in one line naming the folder and what to do, an output folder that cannot
-    be created or written or whose disk has too little free space; called before any
-    notebook runs."""
-    out_dir = Path(out_dir)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ReportError(
-            f"{out_dir}: the output folder cannot be created ({exc.strerror or exc}). Choose "
-            "an --out folder you can write to; nothing was run."
-        ) from None
-    if not out_dir.is_dir():
-        raise ReportError(
-            f"{out_dir}: the output folder is a file, not a folder. Choose another --out "
-            "folder; nothing was run."
-        )
-    probe = out_dir / f".cdp-write-test-{os.getpid()}"
-    try:
-        probe.write_bytes(b"cdp-analysis checks it can write here\n")
-    except OSError as exc:
-        raise ReportError(
-            f"{out_dir}: the output folder cannot be written ({exc.strerror or exc}). Choose "
-            "an --out folder you can write to, or ask for write access; nothing was run."
-        ) from None
-    finally:
-        probe.unlink(missing_ok=True)
-    need = FREE_BYTES_PER_AREA * max(1, n_areas)
-    free = shutil.disk_usage(out_dir).free
-    if free < need:
-        raise ReportError(
-            f"{out_dir}: only {free / 1e6:.0f} MB free on its disk; a run of {n_areas} "
-            f"area{'s' if n_areas != 1 else ''} needs about {need / 1e6:.0f} MB. Free some "
-            "space or choose another --out folder; nothing was run."
-        )
-
-
-class _Pool:
-    """Worker processes (spawned, so the same on every OS), each with one warm kernel."""
-
-    def __init__(self, n_workers: int, cwd: Path) -> None:
-        from . import worker
-
-        ctx = mp.get_context("spawn")
-        self.task_q, self.result_q = ctx.Queue(), ctx.Queue()
-        self.procs = {
-            wid: ctx.Process(
-                target=worker.main,
-                args=(wid, self.task_q, self.result_q, str(cwd)),
-                name=f"cdp-report-worker-{wid}",
-                daemon=True,
+    def on_result(self, result: dict) -> None:
+        a = self.areas[result["area_code"]]
+        if result["name"] not in a.pending:
+            return
+        a.pending.discard(result["name"])
+        a.results[result["name"]] = result
+        self.results.append(result)
+        if result["status"] != "ok":
+            self.progress.warn(f"{a.code} {result['name']}: {result['message']}")
+        if result.get("internal"):
+            self.progress.warn(result["internal"].rstrip())
+        if not a.pending:
+            results = [a.results[p.name] for p in self.pages]
+            pack = _finish_area(
+                a,
+                results,
+                self.quarter,
+                self.options,
+                self.inputs,
+                self.git,
+                self.parameters,
+                self.paths.notebooks_dir,
             )
-            for wid in range(n_workers)
+            self.record.packs.append(pack)
+            self.progress.advance(area_line(pack))
+
+    def close_progress(self) -> None:
+        if self.progress is not None:
+            self.progress.close()
+
+    def remove_build_dirs(self) -> None:
+        for a in self.areas.values():
+            if not publish.remove_ours(a.build) and a.build.is_dir():
+                # made, then interrupted before its marker was written: still empty
+                with contextlib.suppress(OSError):
+                    a.build.rmdir()
+
+
+def run(options: RunOptions, stream=None, record: RunRecord | None = None) -> RunResult:
+    """Build and publish a pack for every area in ``options``; see the package docstring.
+    ``record``, when given, is kept up to date as the run goes (also when it raises)."""
+    t_start = time.perf_counter()
+    record = record if record is not None else RunRecord()
+    paths = _paths(options)
+    notebooks = find_notebooks(paths.notebooks_dir)
+    check_output_folder(paths.out_dir, len(options.areas))  # before any kernel or notebook
+    from .kernel import remove_stale_dirs
+
+    remove_stale_dirs()  # connection files (kernel keys) left by killed runs
+    n_tasks = len(options.areas) * len(notebooks)
+    # Workers start now: their kernels boot while this process plans the run.
+    pool = Pool(min(options.workers or default_workers(), n_tasks), paths.notebooks_dir)
+    build = _Build(options, paths, notebooks, record, stream)
+    try:
+        build.plan()
+        pool.run(build.tasks(), build.on_start, build.on_result)
+    except BaseException as exc:
+        build.close_progress()
+        pool.stop(now=True)
+        build.remove_build_dirs()
+        if isinstance(exc, OSError):  # e.g. the disk filled up while the pack was written
+            raise ReportError(write_failure(exc, paths.out_dir)) from exc
+        raise
+    build.close_progress()
+    pool.stop()
+    return RunResult(build.quarter, record.packs, build.results, time.perf_counter() - t_start)
+
+
+def _write_missing_pages(a: _Area, results: list[dict]) -> None:
+    """A worker that died wrote no page: write its failure notice here."""
+    for r in results:
+        page_path = a.build / f"{r['name']}.html"
+        if not page_path.exists():
+            page = next(p for p in a.pack.pages if p.name == r["name"])
+            page_path.write_text(
+                render_page(a.pack, page, failure=r["message"]), encoding="utf-8", newline="\n"
+            )
+
+
+def _index_summary(a: _Area, results: list[dict]) -> str:
+    """The summary HTML the notebooks hand to the index; empty (and the first notebook that
+    gave one marked failed) when it fails the page checks."""
+    summary = "\n".join(r["summary"] for r in results if r.get("summary"))
+    if summary:
+        defects = find_defects(render_index(a.pack, summary=summary))
+        if defects:
+            source = next(r for r in results if r.get("summary"))
+            shown = "; ".join(d.message for d in defects[:3])
+            source["status"] = "failed"
+            source["message"] = (
+                f"The summary it hands to the contents page failed the checks: {shown}."
+            )
+            summary = ""
+    return summary
+
+
+def _pack_downloads(a: _Area, results: list[dict]) -> list:
+    """Every page's CSV files in page order, after the whole-pack CSV and workbook (written
+    here)."""
+    order = {p.name: i for i, p in enumerate(a.pack.pages)}
+    files = [
+        f
+        for r in sorted(results, key=lambda r: order.get(r["name"], 0))
+        for f in r.get("downloads", [])
+    ]
+    whole = [
+        downloads.write_pack_csv(a.build, files),
+        workbook.write_workbook(a.build, files, area_name=a.name, quarter_text=a.pack.quarter_text),
+    ]
+    return [f for f in whole if f] + files
+
+
+def _notebook_entries(results: list[dict], titles: dict[str, str]) -> list[dict]:
+    """The manifest's ``notebooks`` list."""
+    return [
+        {
+            "name": r["name"],
+            "title": titles[r["name"]],
+            "source": f"{r['name']}.ipynb",
+            "page": f"{r['name']}.html",
+            "executed": f"notebooks/{r['name']}.ipynb",
+            "status": r["status"],
+            "message": r["message"],
+            "error": r.get("error"),
+            "synthetic_data": bool(r.get("synthetic")),
+            "seconds": r["seconds"],
         }
-        for p in self.procs.values():
-            p.start()
-        self._fed = False
-
-    def run(self, tasks: list[dict], on_start, on_result) -> None:
-        """Hand out ``tasks`` and call back as they start and finish; a task whose worker
-        died is reported failed."""
-        self._fed = True
-        for t in tasks:
-            self.task_q.put(t)
-        for _ in self.procs:
-            self.task_q.put(None)
-        by_id = {t["id"]: t for t in tasks}
-        remaining = set(by_id)
-        running: dict[int, int] = {}
-        gone: set[int] = set()
-        fatal: list[str] = []
-
-        def lost(task_id: int, why: str) -> None:
-            remaining.discard(task_id)
-            on_result(_lost_result(by_id[task_id], why))
-
-        while remaining:
-            try:
-                msg = self.result_q.get(timeout=0.5)
-            except queue.Empty:
-                for wid, p in self.procs.items():
-                    if wid not in gone and not p.is_alive():
-                        gone.add(wid)
-                        if wid in running:
-                            lost(
-                                running.pop(wid),
-                                "the process running this notebook stopped unexpectedly "
-                                f"(exit code {p.exitcode}), for example out of memory",
-                            )
-                if len(gone) == len(self.procs) and remaining:
-                    if fatal and len(remaining) == len(tasks):
-                        raise ReportError(
-                            "Could not start a Python kernel to run the notebooks: "
-                            f"{fatal[0]}. Check that ipykernel is installed in this environment."
-                        ) from None
-                    for tid in sorted(remaining):
-                        lost(tid, "no worker process was left to run this notebook")
-                continue
-            kind, wid = msg[0], msg[1]
-            if kind == "start":
-                running[wid] = msg[2]
-                on_start(by_id[msg[2]])
-            elif kind == "done":
-                running.pop(wid, None)
-                if msg[2]["id"] in remaining:
-                    remaining.discard(msg[2]["id"])
-                    on_result(msg[2])
-            elif kind == "fatal":
-                fatal.append(msg[2])
-
-    def stop(self, now: bool = False) -> None:
-        """Let the workers finish and exit (``now``: end them at once; each kills its
-        kernel first)."""
-        if not self._fed and not now:
-            for _ in self.procs:  # workers that never got tasks wait for a stop sign
-                self.task_q.put(None)
-        for p in self.procs.values():
-            if now and p.is_alive():
-                p.terminate()
-        deadline = time.monotonic() + 10
-        for p in self.procs.values():
-            p.join(timeout=max(0.1, deadline - time.monotonic()))
-        for p in self.procs.values():
-            if p.is_alive():
-                p.kill()
-                p.join(timeout=5)
-        for q in (self.task_q, self.result_q):
-            q.cancel_join_thread()  # unread tasks must not keep this process from exiting
-            q.close()
-
-
-def _lost_result(task: dict, why: str) -> dict:
-    message = f"The notebook could not be run: {why}."
-    return {
-        "id": task["id"],
-        "area_code": task["area_code"],
-        "name": task["name"],
-        "status": "failed",
-        "message": message,
-        "error": {"cell": None, "ename": "WorkerLost", "evalue": why},
-        "summary": "",
-        "synthetic": False,
-        "seconds": {"execute": 0.0, "cells": 0.0, "render": 0.0},
-    }
+        for r in results
+    ]
 
 
 def _finish_area(
@@ -536,41 +482,15 @@ def _finish_area(
     if not a.build.is_dir():
         publish.make_build_dir(a.dest)
     titles = {p.name: p.title for p in a.pack.pages}
-    for r in results:  # a worker that died wrote no page: write the notice here
-        page_path = a.build / f"{r['name']}.html"
-        if not page_path.exists():
-            page = next(p for p in a.pack.pages if p.name == r["name"])
-            page_path.write_text(
-                render_page(a.pack, page, failure=r["message"]), encoding="utf-8", newline="\n"
-            )
-    summary = "\n".join(r["summary"] for r in results if r.get("summary"))
+    _write_missing_pages(a, results)
+    summary = _index_summary(a, results)
     synthetic = any(r.get("synthetic") for r in results)
-    if summary:
-        defects = find_defects(render_index(a.pack, summary=summary))
-        if defects:
-            source = next(r for r in results if r.get("summary"))
-            shown = "; ".join(d.message for d in defects[:3])
-            source["status"] = "failed"
-            source["message"] = (
-                f"The summary it hands to the contents page failed the checks: {shown}."
-            )
-            summary = ""
     failures = [
         FailedPage(r["name"], titles[r["name"]], r["message"])
         for r in results
         if r["status"] != "ok"
     ]
-    order = {p.name: i for i, p in enumerate(a.pack.pages)}
-    files = [
-        f
-        for r in sorted(results, key=lambda r: order.get(r["name"], 0))
-        for f in r.get("downloads", [])
-    ]
-    whole = [
-        downloads.write_pack_csv(a.build, files),
-        workbook.write_workbook(a.build, files, area_name=a.name, quarter_text=a.pack.quarter_text),
-    ]
-    files = [f for f in whole if f] + files
+    files = _pack_downloads(a, results)
     html = render_index(
         a.pack, summary=summary, failures=failures, synthetic=synthetic, downloads=files
     )
@@ -580,21 +500,6 @@ def _finish_area(
     write_data_log(a.build, a.pack, inputs)  # every input file; hashed below as a pack file
     status = "failed" if failures else "ok"
     seconds = time.perf_counter() - (a.started or time.perf_counter())
-    entries = [
-        {
-            "name": r["name"],
-            "title": titles[r["name"]],
-            "source": f"{r['name']}.ipynb",
-            "page": f"{r['name']}.html",
-            "executed": f"notebooks/{r['name']}.ipynb",
-            "status": r["status"],
-            "message": r["message"],
-            "error": r.get("error"),
-            "synthetic_data": bool(r.get("synthetic")),
-            "seconds": r["seconds"],
-        }
-        for r in results
-    ]
     man = manifest.build(
         parameters={
             "area_code": a.code,
@@ -606,7 +511,7 @@ def _finish_area(
         },
         inputs=inputs,
         git=git,
-        notebooks=entries,
+        notebooks=_notebook_entries(results, titles),
         status=status,
         seconds=seconds,
         outputs=manifest.hash_outputs(a.build),

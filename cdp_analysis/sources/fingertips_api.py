@@ -50,14 +50,14 @@ from urllib3.util.retry import Retry
 from .. import __version__
 from ..errors import FetchError, InputError
 from ..paths import default_data_dir
+from .api_defaults import ENGLAND_AREA_TYPE, FINGERTIPS_BASE_URL, UTLA_AREA_TYPE
 from .fingertips import read_fingertips_csv
 
-DEFAULT_BASE_URL = "https://fingertips.phe.org.uk/api"
+DEFAULT_BASE_URL = FINGERTIPS_BASE_URL
 ENDPOINT = "all_data/csv/by_indicator_id"
 MAX_IDS_PER_CALL = 100
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 #: Upper-tier local authorities (Counties & UAs from April 2023) and England.
-UTLA_AREA_TYPE, ENGLAND_AREA_TYPE = 502, 15
 
 _USER_AGENT = f"cdp-analysis/{__version__} (Combating Drugs Partnership reports)"
 _TITLE_RE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)

@@ -34,11 +34,12 @@ from urllib3.util.retry import Retry
 
 from .. import __version__
 from ..errors import FetchError
+from .api_defaults import FINGERTIPSNEXT_BASE_URL
 from .fingertips_api import RETRY_STATUSES
 
 #: The FingertipsNext API has no public production address in its repository; pass
 #: ``--base-url``. This is the address its OpenAPI definition names for the mock server.
-DEFAULT_BASE_URL = "https://fingertips-next-api/1.0.0"
+DEFAULT_BASE_URL = FINGERTIPSNEXT_BASE_URL
 UTLA_AREA_TYPE = "counties-and-unitary-authorities"
 ENGLAND_AREA_TYPE = "england"
 ENGLAND = "E92000001"
