@@ -280,3 +280,25 @@ def test_workbook_unit(tmp_path):
     assert rows[header + 1] == ["P", 1.5, 10.0] and rows[header + 2] == ["E", "[x]", 20.0]
     assert downloads.write_pack_csv(tmp_path, []) is None
     assert workbook.write_workbook(tmp_path, [], area_name="P", quarter_text="Q4") is None
+
+
+def test_workbook_bytes_do_not_depend_on_when_it_was_built(tmp_path, monkeypatch):
+    """The same tables give the same workbook bytes (xlsxwriter would stamp the clock's time
+    as created/modified); SOURCE_DATE_EPOCH sets the stamp when given."""
+    import time
+
+    a = pd.DataFrame({"area_name": ["P"], "value": [1.5]})
+    built = []
+    for i, epoch in enumerate(["", "", "1767225600"]):
+        folder = tmp_path / str(i)
+        _, files = downloads.write_page_csvs(_link(a, "A"), "p", folder)
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+        workbook.write_workbook(folder, files, area_name="P", quarter_text="Q4")
+        built.append((folder / "data" / "pack.xlsx").read_bytes())
+        time.sleep(1.1)  # a clock stamp would differ by now
+    assert built[0] == built[1]
+    assert built[2] != built[0]
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "2" / "data" / "pack.xlsx") as z:
+        assert b"2026-01-01T00:00:00Z" in z.read("docProps/core.xml")

@@ -13,8 +13,10 @@ not the data folder); nothing read from the data folder is unpickled or executed
 
 from __future__ import annotations
 
+import os
 import re
 import warnings
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import ReportError
@@ -58,6 +60,16 @@ def _frame(path: Path):
         else:
             df[c] = df[c].replace("", MISSING)
     return df
+
+
+def _build_time() -> datetime:
+    """``SOURCE_DATE_EPOCH`` when set (the reproducible-builds convention), else the zip
+    format's first date, 1 January 1980: a workbook's time stamp must not depend on when it
+    was built."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=UTC)
+    return datetime(1980, 1, 1, tzinfo=UTC)
 
 
 def write_workbook(
@@ -111,7 +123,7 @@ def write_workbook(
             # gptables 2.0 uses pandas calls that pandas 3 deprecates (removed in pandas 4,
             # which pyproject's pandas<4 keeps out): not the reader's concern
             warnings.filterwarnings("ignore", module=r"gptables\.")
-            gpt.write_workbook(
+            wb = gpt.produce_workbook(
                 filename=str(path),
                 sheets=sheets,
                 cover=cover,
@@ -119,6 +131,10 @@ def write_workbook(
                 notes_table=notes,
                 auto_width=True,
             )
+            # the same bytes from the same inputs: a fixed "created"/"modified" time (else
+            # xlsxwriter writes the clock's), as for reproducible builds
+            wb.set_properties({"created": _build_time()})
+            wb.close()
     except (ValueError, TypeError) as exc:  # a table gptables refuses: say which, plainly
         raise ReportError(f"{path}: the Excel workbook could not be written ({exc}).") from exc
     return {
