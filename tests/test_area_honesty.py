@@ -89,7 +89,8 @@ class _Page(HTMLParser):
         self.cells: list[str] = []  # text of table cells (th/td), one item per cell
         self.attrs: list[str] = []  # alt, title, aria-label, href, download
         self.images: list[str] = []  # alt text of every image
-        self.csv_links: list[str] = []  # the text of every CSV download link (data: URI)
+        self.csv_links: list[str] = []  # the text of every CSV download link (data: URI or file)
+        self.folder: Path | None = None  # the page's folder, for CSV links to files
         self._skip = 0
         self._cell: list[str] | None = None
 
@@ -109,6 +110,9 @@ class _Page(HTMLParser):
             head, _, body = href.partition(",")
             raw = base64.b64decode(body) if head.endswith(";base64") else unquote(body).encode()
             self.csv_links.append(raw.decode("utf-8-sig"))
+        elif "data-cdp-csv" in a and href.endswith(".csv") and self.folder is not None:
+            # a published pack links each CSV as a file in its data/ folder (issue 15)
+            self.csv_links.append((self.folder / href).read_text(encoding="utf-8-sig"))
 
     def handle_endtag(self, tag):
         if tag in ("script", "style"):
@@ -132,6 +136,7 @@ class _Page(HTMLParser):
 
 def read_page(path: Path) -> _Page:
     page = _Page()
+    page.folder = path.parent
     page.feed(path.read_text(encoding="utf-8"))
     return page
 

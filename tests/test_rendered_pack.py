@@ -93,8 +93,14 @@ def figures(pack: Path) -> list[tuple[str, str, list[dict]]]:
         for fig in re.findall(r'<figure class="cdp-figure">(.*?)</figure>', text, re.S):
             alt = html.unescape(re.search(r'<img alt="([^"]*)"', fig).group(1))
             data = re.search(r'href="data:text/csv;charset=utf-8;base64,([^"]+)"', fig)
-            assert data, f"{page.name}: a chart without its CSV: {alt[:80]}"
-            body = base64.b64decode(data.group(1)).decode("utf-8")
+            linked = re.search(
+                r'data-cdp-csv="[^"]*" download="[^"]*" href="(data/[^"]+\.csv)"', fig
+            )
+            assert data or linked, f"{page.name}: a chart without its CSV: {alt[:80]}"
+            if data:
+                body = base64.b64decode(data.group(1)).decode("utf-8")
+            else:  # a published pack links each CSV as a file in its data/ folder (issue 15)
+                body = (pack / linked.group(1)).read_text(encoding="utf-8")
             out.append((page.name, alt, list(csv.DictReader(io.StringIO(body)))))
     return out
 
