@@ -302,3 +302,22 @@ def test_workbook_bytes_do_not_depend_on_when_it_was_built(tmp_path, monkeypatch
 
     with zipfile.ZipFile(tmp_path / "2" / "data" / "pack.xlsx") as z:
         assert b"2026-01-01T00:00:00Z" in z.read("docProps/core.xml")
+
+
+def test_workbook_leaves_out_tables_with_no_rows(tmp_path):
+    """A table with no rows (an area created in 2023 has no figures before it) gets no
+    sheet, and the cover says which; with no rows at all there is no workbook. gptables
+    refuses an empty table, which had stopped the whole pack (Cumberland, E06000063)."""
+    a = pd.DataFrame({"area_name": ["P"], "value": [1.5]})
+    none = pd.DataFrame({"area_name": [], "value": []})
+    _, files = downloads.write_page_csvs(_link(a, "A") + _link(none, "Nothing yet"), "p", tmp_path)
+    entry = workbook.write_workbook(tmp_path, files, area_name="P", quarter_text="Q4")
+    from python_calamine import CalamineWorkbook
+
+    wb = CalamineWorkbook.from_path(str(tmp_path / "data" / "pack.xlsx"))
+    assert entry is not None and len(wb.sheet_names) == 4  # cover, contents, notes, A
+    cover = " ".join(str(c) for row in wb.get_sheet_by_index(0).to_python() for c in row)
+    assert "1 table of the report has no rows, so no sheet here: Nothing yet." in cover
+    empty_only = tmp_path / "empty"
+    _, files = downloads.write_page_csvs(_link(none, "Nothing yet"), "p", empty_only)
+    assert workbook.write_workbook(empty_only, files, area_name="P", quarter_text="Q4") is None

@@ -83,9 +83,13 @@ def write_workbook(
         return None
     import gptables as gpt
 
-    sheets = {}
-    for i, f in enumerate(files, start=1):
+    sheets, empty = {}, []
+    for f in files:
         df = _frame(Path(folder) / f["file"])
+        if df.empty:  # a table with no rows (e.g. an area with no figures yet): no sheet
+            empty.append(f["title"])
+            continue
+        i = len(sheets) + 1
         sheets[_sheet_name(i, f["title"])] = gpt.GPTable(
             table=df,
             table_name=_table_name(i),
@@ -98,6 +102,8 @@ def write_workbook(
             "each chart's caption says) $$note 2$$",
             scope=f"{area_name}, {quarter_text}",
         )
+    if not sheets:
+        return None
     cover = gpt.Cover(
         title=f"{area_name}: Combating Drugs Partnership report, data tables, {quarter_text}",
         intro=[
@@ -105,6 +111,16 @@ def write_workbook(
             "table per sheet, in the order of the report's pages.",
             "The same figures are in the report's data folder as CSV files, one per table, "
             "and stacked in one file, pack.csv.",
+            *(
+                [
+                    f"{len(empty)} {'table' if len(empty) == 1 else 'tables'} of the report "
+                    f"{'has' if len(empty) == 1 else 'have'} no rows, so no sheet here: "
+                    + "; ".join(empty)
+                    + "."
+                ]
+                if empty
+                else []
+            ),
         ],
         about=[
             "Small counts from local data are suppressed, as on the report's pages; no "
