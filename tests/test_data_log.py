@@ -108,7 +108,7 @@ def test_bundled_files_real_and_synthetic_editions_and_periods(log):
     assert ons["kind"] == "Real published data"
     demo = log["sources"]["demo/fingertips_completions_demo.csv"]
     assert demo["kind"] == "Synthetic demo data" and demo["synthetic"]
-    assert demo["publisher"].startswith("None: made up by cdp-analysis")
+    assert demo["publisher"].startswith("No publisher: made up by cdp-analysis")
     # the real January 2020 snapshot replaces 35 areas' demo values for 2018
     assert "the rest gave way to newer publications or to real data" in demo["figures"]
     assert "3 of the 6 data files are synthetic demo data" in log["html"]

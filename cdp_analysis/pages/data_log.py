@@ -28,7 +28,7 @@ PUBLISHERS = {
     "episodes": "Local treatment records (record-level: only counts made from them reach "
     "this report)",
 }
-SYNTHETIC_PUBLISHER = "None: made up by cdp-analysis"
+SYNTHETIC_PUBLISHER = "No publisher: made up by cdp-analysis"
 #: A ``fetch`` record larger than this is not read (it is a few kilobytes).
 MAX_RECORD_BYTES = 1_000_000
 
