@@ -393,7 +393,7 @@ def trend_chart(
     ```pycon
     >>> fig = trend_chart("completions_alcohol", "E06000044", compare_with="E06000045")
     >>> fig.axes[0].get_legend_handles_labels()[1]
-    ['Portsmouth: 95% confidence interval', 'Portsmouth', 'England', 'Southampton']
+    ['Portsmouth: 95% confidence interval', 'Portsmouth', 'Hollow markers: synthetic demo data', 'England', 'Southampton']
 
     ```
     """
