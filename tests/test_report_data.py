@@ -139,3 +139,17 @@ def test_comparators_can_be_chosen():
     )  # Portsmouth and its three comparators
     with pytest.raises(CdpError, match="Unknown area code 'E99999999'"):
         load_report("E06000044", "2025-26Q4", comparators=["E99999999"])
+
+
+def test_report_frames_carry_no_attrs(portsmouth):
+    """pandas deep-copies ``attrs`` into every frame derived from one: the indicator table's
+    file log there made every chart's filtering a quarter slower (issue 16, profiled)."""
+    import dataclasses
+
+    import pandas as pd
+
+    ctx = portsmouth.context
+    frames = {f.name: getattr(ctx, f.name) for f in dataclasses.fields(ctx)}
+    frames = {k: v for k, v in frames.items() if isinstance(v, pd.DataFrame)}
+    assert "series" in frames and len(frames) >= 5
+    assert {k: v.attrs for k, v in frames.items() if v.attrs} == {}

@@ -180,6 +180,9 @@ def choose_plan(plans: list[Plan], area_code: str, quarter: Quarter) -> Plan | N
 @cache
 def _national(data_dir: Path, targets_file: Path, quarter: Quarter, digest: str):
     table = indicator_table.load(data_dir)
+    # pandas deep-copies ``attrs`` (the file log) into every frame derived from the table,
+    # which cost a quarter of a page's chart time; the report reads the log elsewhere.
+    table.attrs = {}
     catalogue = load_indicators(data_dir / "indicators.yaml")
     plans = load_targets(targets_file, catalogue)
     context = prepare(table, catalogue, quarter, data_dir, disclose=disclosure.apply_to_series)
