@@ -153,3 +153,14 @@ def test_report_frames_carry_no_attrs(portsmouth):
     frames = {k: v for k, v in frames.items() if isinstance(v, pd.DataFrame)}
     assert "series" in frames and len(frames) >= 5
     assert {k: v.attrs for k, v in frames.items() if v.attrs} == {}
+
+
+def test_measure_series_is_the_filtered_series(portsmouth):
+    """The per-measure split gives exactly the rows, order and index of a filter."""
+    import pandas as pd
+
+    ctx = portsmouth.context
+    s = ctx.series
+    for m in [*s["measure_id"].drop_duplicates().tolist(), "no-such-measure"]:
+        pd.testing.assert_frame_equal(ctx.measure_series(m), s[s["measure_id"] == m])
+    assert ctx.measure_series("no-such-measure").empty

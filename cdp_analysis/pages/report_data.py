@@ -67,14 +67,13 @@ class Report:
 
     def series(self, measure_id: str, area_codes: list[str] | None = None) -> pd.DataFrame:
         """The measure's headline series (tidy rows) for the area, or for ``area_codes``."""
-        s = self.context.series
+        s = self.context.measure_series(measure_id)
         codes = area_codes if area_codes is not None else [self.area_code]
-        return s[(s["measure_id"] == measure_id) & s["area_code"].isin(codes)].copy()
+        return s[s["area_code"].isin(codes)].copy()
 
     def all_areas(self, measure_id: str) -> pd.DataFrame:
         """Every area's headline series for the measure (England, regions, UTLAs)."""
-        s = self.context.series
-        return s[s["measure_id"] == measure_id].copy()
+        return self.context.measure_series(measure_id).copy()
 
     def latest_all_areas(self, measure_id: str) -> pd.DataFrame:
         """Every area's rows for the period of this area's latest value."""
