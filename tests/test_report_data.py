@@ -164,3 +164,24 @@ def test_measure_series_is_the_filtered_series(portsmouth):
     for m in [*s["measure_id"].drop_duplicates().tolist(), "no-such-measure"]:
         pd.testing.assert_frame_equal(ctx.measure_series(m), s[s["measure_id"] == m])
     assert ctx.measure_series("no-such-measure").empty
+
+
+def test_report_is_kept_for_the_next_page_until_an_input_changes(tmp_path):
+    """A kernel's five pages of one area share one report (issue 16); a changed plan file
+    or lookup is read again, never answered from the kept report."""
+    import os
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    first = load_report("E08000025", "latest", data)
+    assert load_report("E08000025", "latest", data) is first
+    lookup = data / "lookups" / "areas.csv"
+    st = lookup.stat()
+    os.utime(lookup, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    second = load_report("E08000025", "latest", data)
+    assert second is not first and second.area_name == first.area_name
+    (data / "plans").mkdir(exist_ok=True)
+    (data / "plans" / "E08000025.yaml").write_text("plans: [unclosed\n", encoding="utf-8")
+    with pytest.raises(CdpError):
+        load_report("E08000025", "latest", data)

@@ -3,14 +3,17 @@
 :func:`load_report` reads the data folder (via :mod:`cdp_analysis.indicator_table`), the
 catalogue and the targets, prepares the all-areas assessment context and assesses the area.
 The all-areas work is cached per (data folder contents, targets file, quarter), so a warm
-report kernel that runs five notebooks for many areas pays for it once. The report pages
+report kernel that runs five notebooks for many areas pays for it once; the last few areas'
+reports are kept too (until an input changes), so an area's later pages in the same kernel
+reuse its assessment. A :class:`Report` is shared, then: pages read it and never change it.
+The report pages
 (:mod:`cdp_analysis.pages.sections`) take the returned :class:`Report` and never read files.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -90,10 +93,25 @@ class Report:
         return rows
 
     def has_data(self, measure_id: str) -> bool:
-        return not self.series(measure_id).dropna(subset=["value"]).empty
+        """Whether the area has a value for the measure (in any period)."""
+        return measure_id in self._measures_with_values
 
     def has_england(self, measure_id: str) -> bool:
-        return not self.series(measure_id, [ENGLAND_CODE]).empty
+        return measure_id in self._measures_with_england
+
+    # Pages ask these questions hundreds of times: the answers are found once per report.
+    @cached_property
+    def _measures_with_values(self) -> frozenset:
+        s = self.context.series
+        s = s[s["area_code"].isin([self.area_code]) & s["value"].notna()]
+        return frozenset(s["measure_id"].dropna().astype(str))
+
+    @cached_property
+    def _measures_with_england(self) -> frozenset:
+        s = self.context.series
+        return frozenset(
+            s.loc[s["area_code"].isin([ENGLAND_CODE]), "measure_id"].dropna().astype(str)
+        )
 
     def data_mix(self, measure_ids: list[str] | None = None) -> str:
         """``"synthetic"``, ``"mixed"`` or ``"real"``: whether the area's rows shown for these
@@ -203,9 +221,43 @@ def load_report(
         comparators = comparators.replace(",", " ").split() or None
     data_dir = Path(data_dir or default_data_dir()).resolve()
     targets_file = Path(targets_file or data_dir / "targets.yaml").resolve()
-    me = areas.area(area_code, data_dir)
+    areas.area(area_code, data_dir)  # an unknown code is refused before anything is read
     q = resolve_quarter(quarter, data_dir)
     digest = indicator_table.digest(data_dir) + str(targets_file.stat().st_mtime_ns)
+    chosen = tuple(comparators) if comparators else None
+    return _report(
+        area_code, q, data_dir, targets_file, chosen, digest, _stamps(area_code, data_dir)
+    )
+
+
+def _stamps(area_code: str, data_dir: Path) -> tuple:
+    """What else a report reads that the digest does not cover: the area's own plan file
+    and the lookups (comparators), by modification time and size."""
+    files = [plans_module.area_plan_file(area_code, data_dir), *(data_dir / "lookups").glob("*")]
+    out = []
+    for f in sorted(files):
+        try:
+            st = f.stat()
+        except OSError:
+            continue
+        out.append((str(f), st.st_mtime_ns, st.st_size))
+    return tuple(out)
+
+
+@lru_cache(maxsize=4)
+def _report(
+    area_code: str,
+    q: Quarter,
+    data_dir: Path,
+    targets_file: Path,
+    comparators: tuple[str, ...] | None,
+    digest: str,
+    stamps: tuple,
+) -> Report:
+    # Kept for the next notebooks of the same area in this process: a pack's five pages all
+    # load the same report, and assessing the area was a quarter of a page's time (profiled).
+    comparators = list(comparators) if comparators else None
+    me = areas.area(area_code, data_dir)
     catalogue, plans, context = _national(data_dir, targets_file, q, digest)
     mine = plans_module.plans_for_area(area_code, plans, data_dir, catalogue)
     plan = choose_plan(mine, area_code, q)
