@@ -709,6 +709,47 @@ def test_several_areas_in_one_run(data_dir, tmp_path):
     assert m["parameters"]["area_code"] == "E06000045" and m["status"] == "ok"
 
 
+def test_an_areas_notebooks_go_to_one_worker_until_the_last_areas():
+    """Pool.bundles: an area's pages go to one worker (its kernel assesses the area once),
+    except the last areas, which are shared out notebook by notebook."""
+    from cdp_analysis.report.pool import bundles
+
+    tasks = [{"id": i, "area_code": f"A{i // 3}"} for i in range(12)]  # 4 areas x 3 pages
+    items = bundles(tasks, 2)
+    assert [[t["id"] for t in i] if isinstance(i, list) else i["id"] for i in items] == [
+        [0, 1, 2], [3, 4, 5], 6, 7, 8, 9, 10, 11,
+    ]  # fmt: skip
+    assert all(isinstance(i, list) for i in bundles(tasks, 1))  # one worker: all bundled
+    assert [i["id"] for i in bundles(tasks[:3], 2)] == [0, 1, 2]  # one area: shared out
+
+
+@slow
+def test_a_worker_that_dies_mid_area_fails_the_rest_of_its_pages(data_dir, tmp_path):
+    """A worker killed while running an area's bundle: that page and the area's later pages
+    are reported failed in plain words, the other areas too once no worker is left, and
+    the run ends instead of waiting for pages no worker holds."""
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir()
+    shutil.copy(FAILING / "00_ok.ipynb", nbs / "00_ok.ipynb")
+    shutil.copy(FAILING / "02_after.ipynb", nbs / "02_after.ipynb")
+    nb = json.loads((FAILING / "02_after.ipynb").read_text())
+    nb["cells"][-1]["source"] = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)"
+    (nbs / "01_dies.ipynb").write_text(json.dumps(nb))
+    out = tmp_path / "outputs"
+    code, _, err = cli_run(
+        "run", "--area", "E06000044", "E06000045", "--quarter", QUARTER, "--notebooks",
+        str(nbs), "--data", str(data_dir), "--out", str(out), "--jobs", "1",
+    )  # fmt: skip
+    assert code != 0, err
+    m = json.loads((out / "E06000044" / QUARTER / "manifest.json").read_text())
+    status = {n["name"]: (n["status"], n.get("message") or "") for n in m["notebooks"]}
+    assert status["00_ok"][0] == "ok"
+    assert "stopped unexpectedly" in status["01_dies"][1]
+    assert "stopped unexpectedly" in status["02_after"][1]
+    other = json.loads((out / "E06000045" / QUARTER / "manifest.json").read_text())
+    assert all("no worker process was left" in n["message"] for n in other["notebooks"])
+
+
 @slow
 def test_serial_and_fanned_out_runs_give_byte_identical_pages(data_dir, tmp_path, monkeypatch):
     """Three areas with ``--jobs 1`` (one notebook at a time) and ``--jobs 2`` (the areas'

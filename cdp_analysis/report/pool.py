@@ -37,19 +37,29 @@ class Pool:
         """Hand out ``tasks`` and call back as they start and finish; a task whose worker
         died is reported failed."""
         self._fed = True
-        for t in tasks:
-            self.task_q.put(t)
+        items = bundles(tasks, len(self.procs))
+        for item in items:
+            self.task_q.put(item)
         for _ in self.procs:
             self.task_q.put(None)
         by_id = {t["id"]: t for t in tasks}
+        bundle_of = {
+            t["id"]: [u["id"] for u in item]
+            for item in items
+            if isinstance(item, list)
+            for t in item
+        }
         remaining = set(by_id)
         running: dict[int, int] = {}
         gone: set[int] = set()
         fatal: list[str] = []
 
         def lost(task_id: int, why: str) -> None:
-            remaining.discard(task_id)
-            on_result(lost_result(by_id[task_id], why))
+            # the notebook running, and the rest of its area's bundle: no other worker has it
+            for tid in bundle_of.get(task_id, [task_id]):
+                if tid in remaining and tid >= task_id:
+                    remaining.discard(tid)
+                    on_result(lost_result(by_id[tid], why))
 
         while remaining:
             try:
@@ -106,16 +116,21 @@ class Pool:
             q.close()
 
 
+def bundles(tasks: list[dict], n_workers: int) -> list:
+    """Queue items for ``tasks`` (area by area, in order): while more areas are left than
+    workers, each area's notebooks go as one list to one worker, whose kernel then assesses
+    the area once for all its pages (:func:`cdp_analysis.pages.report_data.load_report`
+    keeps it); the last ``n_workers`` areas go notebook by notebook, so that no core idles
+    at the end. With one area (or fewer areas than workers) every notebook is its own item."""
+    areas: dict[str, list[dict]] = {}
+    for t in tasks:
+        areas.setdefault(t["area_code"], []).append(t)
+    groups = list(areas.values())
+    split = max(0, len(groups) - n_workers) if n_workers > 1 else len(groups)
+    return groups[:split] + [t for g in groups[split:] for t in g]
+
+
 def lost_result(task: dict, why: str) -> dict:
-    message = f"The notebook could not be run: {why}."
-    return {
-        "id": task["id"],
-        "area_code": task["area_code"],
-        "name": task["name"],
-        "status": "failed",
-        "message": message,
-        "error": {"cell": None, "ename": "WorkerLost", "evalue": why},
-        "summary": "",
-        "synthetic": False,
-        "seconds": {"execute": 0.0, "cells": 0.0, "render": 0.0},
-    }
+    from .worker import failed_result
+
+    return failed_result(task, f"The notebook could not be run: {why}.", "WorkerLost", why)

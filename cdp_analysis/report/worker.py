@@ -95,26 +95,34 @@ async def _serve(wid: int, tasks, results, cwd: Path) -> None:
     loop = asyncio.get_running_loop()
     try:
         while True:
-            task = await loop.run_in_executor(None, _next_task, tasks)
-            if task is None:
+            item = await loop.run_in_executor(None, _next_task, tasks)
+            if item is None:
                 break
-            results.put(("start", wid, task["id"]))
-            try:
-                result = await run_task(kernel, renderer, task)
-            except OSError as exc:  # e.g. a full disk: plain words, no traceback
-                result = _internal_failure(task, exc)
-                result.pop("internal", None)
-                result["message"] = (
-                    f"The page could not be written: {exc.filename or task['build_dir']}: "
-                    f"{exc.strerror or exc}."
-                )
-            except Exception as exc:  # a bug or unreadable notebook: report it
-                result = _internal_failure(task, exc)
-            result["worker"] = wid
-            results.put(("done", wid, result))
+            # An item is one task, or a list: all of one area's notebooks (see Pool.run).
+            for task in item if isinstance(item, list) else [item]:
+                results.put(("start", wid, task["id"]))
+                result = await _run_safely(kernel, renderer, task)
+                result["worker"] = wid
+                results.put(("done", wid, result))
     finally:
         await kernel.shutdown()
         kernel.remove_private_dir()
+
+
+async def _run_safely(kernel, renderer, task: dict) -> dict:
+    """:func:`run_task`, with a failure turned into a failed result in plain words."""
+    try:
+        return await run_task(kernel, renderer, task)
+    except OSError as exc:  # e.g. a full disk: plain words, no traceback
+        result = _internal_failure(task, exc)
+        result.pop("internal", None)
+        result["message"] = (
+            f"The page could not be written: {exc.filename or task['build_dir']}: "
+            f"{exc.strerror or exc}."
+        )
+        return result
+    except Exception as exc:  # a bug or unreadable notebook: report it
+        return _internal_failure(task, exc)
 
 
 def _write(path: Path, text: str) -> None:
@@ -133,14 +141,20 @@ def _internal_failure(task: dict, exc: Exception) -> dict:
         )
     except Exception:  # the runner writes a page if this one is missing
         pass
+    result = failed_result(task, message, type(exc).__name__, str(exc))
+    result["internal"] = traceback.format_exc()
+    return result
+
+
+def failed_result(task: dict, message: str, ename: str, evalue: str) -> dict:
+    """The result of a notebook that could not be run at all (no cell ran)."""
     return {
         "id": task["id"],
         "area_code": task["area_code"],
         "name": task["name"],
         "status": "failed",
         "message": message,
-        "error": {"cell": None, "ename": type(exc).__name__, "evalue": str(exc)},
-        "internal": traceback.format_exc(),
+        "error": {"cell": None, "ename": ename, "evalue": evalue},
         "summary": "",
         "synthetic": False,
         "seconds": {"execute": 0.0, "cells": 0.0, "render": 0.0},
