@@ -36,6 +36,7 @@ PRELOAD: tuple[str, ...] = (
     "matplotlib.pyplot",
     "seaborn",
     "statsmodels.api",
+    "pandera.pandas",  # checks the area lookups when a notebook first loads its report
     "cdp_analysis",
     "cdp_analysis.tidy",
     "cdp_analysis.periods",
