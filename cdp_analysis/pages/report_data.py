@@ -6,8 +6,8 @@ The all-areas work is cached per (data folder contents, targets file, quarter), 
 report kernel that runs five notebooks for many areas pays for it once; the last few areas'
 reports are kept too (until an input changes), so an area's later pages in the same kernel
 reuse its assessment. A :class:`Report` is shared, then: pages read it and never change it.
-The report pages
-(:mod:`cdp_analysis.pages.sections`) take the returned :class:`Report` and never read files.
+The report pages (:mod:`cdp_analysis.pages.sections`) take the returned :class:`Report` and
+never read files.
 """
 
 from __future__ import annotations
