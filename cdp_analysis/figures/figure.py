@@ -343,17 +343,18 @@ def table_html(
         f'<th scope="col">{html.escape(names.get(str(c), str(c).replace("_", " ").capitalize()))}</th>'
         for c in cols
     )
-    withheld = (
-        df["value_note"].map(withheld_cell) if "value_note" in df else pd.Series("", index=df.index)
-    )
-    body = pd.Series("", index=df.index, dtype=object)
+    # a missing value withheld for small numbers says so ("suppressed"), not "no value"
+    withheld = list(df["value_note"].map(withheld_cell)) if "value_note" in df else None
+    cells = []  # per column, each row's cell markup (plain lists: a table is small)
     for i, c in enumerate(cols):
-        text = _format_column(df[c], str(c))
-        text = text.where(~(text.eq(MISSING) & withheld.ne("")), withheld).map(html.escape)
-        tag = '<th scope="row">' if (i == 0 and row_header) else "<td>"
-        close = "</th>" if (i == 0 and row_header) else "</td>"
-        body = body + tag + text + close
-    rows = "".join("<tr>" + body + "</tr>")
+        text = _format_column(df[c], str(c)).tolist()
+        if withheld is not None:
+            text = [w if (t == MISSING and w) else t for t, w in zip(text, withheld)]
+        tag, close = ('<th scope="row">', "</th>") if (i == 0 and row_header) else ("<td>", "</td>")
+        cells.append([tag + html.escape(t) + close for t in text])
+    rows = "".join("<tr>" + "".join(row) + "</tr>" for row in zip(*cells)) if cells else (
+        "<tr></tr>" * len(df)
+    )
     box = scroll_box(
         f'<table class="cdp-table"><caption>{html.escape(caption)}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>",
@@ -378,8 +379,17 @@ def _table_frame(figure: Figure, columns: Sequence[str] | None) -> pd.DataFrame:
     fake = synthetic_rows(figure.data)
     if fake.any():  # each row says whether it is real or synthetic demo data
         df = df.assign(real_or_synthetic=fake.map({True: "synthetic demo data", False: "real"}))
-    empty = df.isna() | (df.astype(str).apply(lambda s: s.str.strip()) == "")
-    return df.loc[:, ~empty.all(axis=0)]
+    return df[[c for c in df.columns if not _all_blank(df[c])]]
+
+
+def _all_blank(s: pd.Series) -> bool:
+    """Whether every cell of ``s`` is missing or blank text (such a column is left out)."""
+    na = s.isna()
+    if na.all():
+        return True
+    if s.dtype.kind in "biufcmM":  # numbers, booleans and dates are never blank text
+        return False
+    return all(na_ or not str(v).strip() for v, na_ in zip(s.tolist(), na.tolist()))
 
 
 def _slug(text: str) -> str:
@@ -410,13 +420,6 @@ def csv_download_html(df: pd.DataFrame, title: str, what: str = "chart") -> str:
     )
 
 
-def csv_link_html(figure: Figure, columns: Sequence[str] | None = None) -> str:
-    """A link that downloads the data behind the chart as CSV: the same rows and columns as
-    the chart's data table (so the same disclosure control as the page), unformatted, UTF-8
-    (see :func:`csv_download_html`)."""
-    return csv_download_html(_table_frame(figure, columns), figure.title, "chart")
-
-
 def figure_html(
     figure: Figure,
     *,
@@ -437,11 +440,13 @@ def figure_html(
     parts = [
         f'<figure class="cdp-figure">{img}<figcaption>{html.escape(figure.caption)}</figcaption>'
     ]
-    if figure.data is not None and not figure.data.empty:
-        parts.append(csv_link_html(figure, columns))
-    if data_table and figure.data is not None and not figure.data.empty:
+    has_data = figure.data is not None and not figure.data.empty
+    frame = _table_frame(figure, columns) if has_data else None
+    if has_data:  # the link and the table show the same rows and columns
+        parts.append(csv_download_html(frame, figure.title, "chart"))
+    if data_table and has_data:
         table = table_html(
-            _table_frame(figure, columns),
+            frame,
             f"Data behind the chart: {figure.title}" if figure.title else "Data behind the chart",
             max_rows=max_rows,
         )
