@@ -349,11 +349,13 @@ def table_html(
     for i, c in enumerate(cols):
         text = _format_column(df[c], str(c)).tolist()
         if withheld is not None:
-            text = [w if (t == MISSING and w) else t for t, w in zip(text, withheld)]
+            text = [w if (t == MISSING and w) else t for t, w in zip(text, withheld, strict=True)]
         tag, close = ('<th scope="row">', "</th>") if (i == 0 and row_header) else ("<td>", "</td>")
         cells.append([tag + html.escape(t) + close for t in text])
-    rows = "".join("<tr>" + "".join(row) + "</tr>" for row in zip(*cells)) if cells else (
-        "<tr></tr>" * len(df)
+    rows = (
+        "".join("<tr>" + "".join(row) + "</tr>" for row in zip(*cells, strict=True))
+        if cells
+        else ("<tr></tr>" * len(df))
     )
     box = scroll_box(
         f'<table class="cdp-table"><caption>{html.escape(caption)}</caption>'
@@ -389,7 +391,7 @@ def _all_blank(s: pd.Series) -> bool:
         return True
     if s.dtype.kind in "biufcmM":  # numbers, booleans and dates are never blank text
         return False
-    return all(na_ or not str(v).strip() for v, na_ in zip(s.tolist(), na.tolist()))
+    return all(na_ or not str(v).strip() for v, na_ in zip(s.tolist(), na.tolist(), strict=True))
 
 
 def _slug(text: str) -> str:
