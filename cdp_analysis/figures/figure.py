@@ -442,16 +442,17 @@ def figure_html(
     parts = [
         f'<figure class="cdp-figure">{img}<figcaption>{html.escape(figure.caption)}</figcaption>'
     ]
-    has_data = figure.data is not None and not figure.data.empty
-    frame = _table_frame(figure, columns) if has_data else None
-    if has_data:  # the link and the table show the same rows and columns
+    if figure.data is not None and not figure.data.empty:
+        frame = _table_frame(figure, columns)  # the link and the table show the same rows
         parts.append(csv_download_html(frame, figure.title, "chart"))
-    if data_table and has_data:
-        table = table_html(
-            frame,
-            f"Data behind the chart: {figure.title}" if figure.title else "Data behind the chart",
-            max_rows=max_rows,
-        )
-        parts.append(f"<details><summary>Data table</summary>{table}</details>")
+        if data_table:
+            table = table_html(
+                frame,
+                f"Data behind the chart: {figure.title}"
+                if figure.title
+                else "Data behind the chart",
+                max_rows=max_rows,
+            )
+            parts.append(f"<details><summary>Data table</summary>{table}</details>")
     parts.append("</figure>")
     return "".join(parts)
