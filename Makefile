@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@# pip compiles the libraries it installs, not an editable project: compile it too, or
+	@# every process of a run recompiles the package where PYTHONDONTWRITEBYTECODE is set
+	$(BIN)/python -m compileall -q cdp_analysis
 	@touch $(STAMP)
 
 report: $(STAMP)

@@ -394,6 +394,29 @@ def latest_quarter(data_dir: str | Path) -> Quarter:
     return _latest_quarter(data_dir, digest(data_dir))
 
 
+def resolve_quarter(quarter: str | Quarter, data_dir: str | Path) -> Quarter:
+    """A reporting quarter: a label such as ``2025-26Q4``, a :class:`Quarter`, or ``latest``
+    (the latest quarter with quarterly data). A quarter after the latest data is refused:
+    its pack would show older figures under a later label."""
+    latest = latest_quarter(data_dir)
+    if isinstance(quarter, Quarter):
+        q = quarter
+    elif str(quarter).strip().lower() == "latest":
+        return latest
+    else:
+        try:
+            q = Quarter.parse(str(quarter))
+        except ValueError as err:
+            raise CdpError(str(err)) from err
+    if q > latest:
+        raise CdpError(
+            f"No data reach {q.label} yet: the latest quarter in {data_dir} is {latest.label}. "
+            "Add the new quarter's data (see cdp-analysis fetch and the user guide) or use "
+            "--quarter latest."
+        )
+    return q
+
+
 @cache
 def _latest_quarter(data_dir: Path, digest: str) -> Quarter:
     table = _load_cached(data_dir, digest)[0]

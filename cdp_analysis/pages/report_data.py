@@ -21,6 +21,7 @@ import pandas as pd
 from .. import areas, disclosure, indicator_table, tidy
 from ..assessment import Assessment, NationalContext, assess_area, prepare
 from ..errors import CdpError
+from ..indicator_table import resolve_quarter
 from ..paths import default_data_dir
 from ..periods import Quarter
 from ..plan import plans as plans_module
@@ -163,29 +164,6 @@ def comparator_label(
         return "other London boroughs"
     the = "" if region_name.startswith("Yorkshire") else "the "
     return f"other councils in {the}{region_name}"
-
-
-def resolve_quarter(quarter: str | Quarter, data_dir: str | Path) -> Quarter:
-    """A reporting quarter: a label such as ``2025-26Q4``, a :class:`Quarter`, or ``latest``
-    (the latest quarter with quarterly data). A quarter after the latest data is refused:
-    its pack would show older figures under a later label."""
-    latest = indicator_table.latest_quarter(data_dir)
-    if isinstance(quarter, Quarter):
-        q = quarter
-    elif str(quarter).strip().lower() == "latest":
-        return latest
-    else:
-        try:
-            q = Quarter.parse(str(quarter))
-        except ValueError as err:
-            raise CdpError(str(err)) from err
-    if q > latest:
-        raise CdpError(
-            f"No data reach {q.label} yet: the latest quarter in {data_dir} is {latest.label}. "
-            "Add the new quarter's data (see cdp-analysis fetch and the user guide) or use "
-            "--quarter latest."
-        )
-    return q
 
 
 def choose_plan(plans: list[Plan], area_code: str, quarter: Quarter) -> Plan | None:

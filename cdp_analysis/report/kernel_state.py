@@ -35,7 +35,7 @@ PRELOAD: tuple[str, ...] = (
     "matplotlib",
     "matplotlib.pyplot",
     "seaborn",
-    "statsmodels.api",
+    "statsmodels.genmod.api",  # what the trend tests use (statsmodels.api is all of it)
     "pandera.pandas",  # checks the area lookups when a notebook first loads its report
     "cdp_analysis",
     "cdp_analysis.tidy",

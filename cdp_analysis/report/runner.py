@@ -30,8 +30,9 @@ _NAME_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 def resolve_quarter(text: str, data_dir: Path) -> Quarter:
     """``--quarter``: a label such as ``2025-26Q4``, or ``latest``, the latest quarter with
-    quarterly data in the data folder (``indicator_table.latest_quarter``)."""
-    from ..pages.report_data import resolve_quarter as resolve
+    quarterly data in the data folder (``indicator_table.resolve_quarter``, which needs only
+    the indicator table the preflight has just built, not the report modules)."""
+    from ..indicator_table import resolve_quarter as resolve
 
     try:
         return resolve(text, data_dir)
