@@ -81,7 +81,9 @@ class _TreeSampler(threading.Thread):
             root = psutil.Process(self.pid)
         except psutil.Error:
             return
-        pss_ok = sys.platform.startswith("linux")
+        pss_ok = sys.platform.startswith("linux")  # psutil has PSS on Linux only
+        if not pss_ok:
+            self.peak_pss_mb = float("nan")
         tick = 0
         while not self._done.is_set():
             # PSS means reading /proc/PID/smaps_rollup, which walks each process's page
@@ -105,8 +107,6 @@ class _TreeSampler(threading.Thread):
             self.peak_mb = max(self.peak_mb, rss / 2**20)
             if with_pss:
                 self.peak_pss_mb = max(self.peak_pss_mb, pss / 2**20)
-            elif not pss_ok:
-                self.peak_pss_mb = float("nan")
             self._done.wait(0.2)
 
     def stop(self) -> None:

@@ -40,9 +40,8 @@ def test_a_worker_does_not_import_pyarrow_for_papermill():
     # papermill imports pyarrow.fs (with pyarrow and numpy) for HDFS paths; a worker only
     # parameterises notebooks, so it is kept out (about 40 MB and 0.2 s per worker).
     loaded = _loaded(
-        "import sys\n"
         "from cdp_analysis.report import worker\n"
-        "for n in worker.SKIPPED_IMPORTS: sys.modules.setdefault(n, None)\n"
+        "worker.skip_optional_imports()\n"
         "import papermill.parameterize, nbclient\n"
         "from cdp_analysis.report.notebook_html import BodyRenderer\n"
         "BodyRenderer().warm_up()\n",

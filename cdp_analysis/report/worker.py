@@ -28,6 +28,13 @@ from pathlib import Path
 SKIPPED_IMPORTS = ("rfc3987_syntax", "pyarrow.fs")
 
 
+def skip_optional_imports() -> None:
+    """Keep :data:`SKIPPED_IMPORTS` out of this process (``import name`` then raises
+    ImportError, which their importers handle)."""
+    for name in SKIPPED_IMPORTS:
+        sys.modules.setdefault(name, None)
+
+
 _kernel = None  # this worker's WarmKernel, for the SIGTERM handler
 
 
@@ -39,8 +46,7 @@ def main(wid: int, tasks, results, cwd: str) -> None:
     in a second thread so that nbclient does not install its own SIGINT/SIGTERM handlers
     (which would shut the kernel down and carry on with the next notebook).
     """
-    for name in SKIPPED_IMPORTS:
-        sys.modules.setdefault(name, None)  # makes ``import name`` raise ImportError
+    skip_optional_imports()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "SIGTERM"):
         signal.signal(signal.SIGTERM, _on_sigterm)
